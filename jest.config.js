@@ -1,0 +1,37 @@
+// One runner, two projects: `unit` (fakes only, beside the code) and `integration`
+// (real servers: model-server over gRPC, later Postgres, Kafka and S3).
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }],
+};
+const moduleNameMapper = {
+  '^@defect-gateway/proto$': '<rootDir>/proto/src/index.ts',
+};
+const common = {
+  transform,
+  moduleNameMapper,
+  testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/proto/**/*.test.ts', '<rootDir>/services/**/src/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/', '/dist/'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: [
+        '<rootDir>/services/**/src/**/*.int.test.ts',
+        '<rootDir>/tests/conformance/**/*.test.ts',
+        '<rootDir>/tests/e2e/**/*.test.ts',
+      ],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+      testTimeout: 60000,
+    },
+  ],
+};
