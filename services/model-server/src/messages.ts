@@ -75,6 +75,8 @@ export const messages = {
   unknownLoadParameter: (name: string) => `unrecognized load parameter '${name}'.`,
   loadConfigNotString: () => "invalid value type for load parameter 'config', expected string_param.",
   repositoryNameUnsupported: () => "'repository_name' specification is not supported",
+  statsModelUnavailable: (model: string) => `requested model '${model}' is not available`,
+  statsVersionUnavailable: (model: string) => `requested model version is not available for model '${model}'`,
   inEnsemble: (ensemble: string, message: string) => `in ensemble '${ensemble}', ${message}`,
   shuttingDown: () => 'Server is shutting down',
 };

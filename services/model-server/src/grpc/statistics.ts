@@ -1,4 +1,6 @@
 import type { ModelStatistics__Input, StatisticDuration__Input } from '@defect-gateway/proto';
+import { InputError } from '../errors';
+import { messages } from '../messages';
 import type { ModelManager } from '../models/model-manager';
 import type { Servable } from '../models/servable';
 import type { Duration } from '../stats/model-stats';
@@ -13,10 +15,14 @@ export function modelStatistics(
 ): ModelStatistics__Input[] {
   let servables: Servable[];
   if (name === '') servables = manager.servables();
-  else if (version !== '') servables = [manager.resolve(name, version)];
   else {
-    manager.resolve(name);
+    // Triton answers statistics from the model's ready versions, not through the inference lookup.
     servables = manager.servables().filter((s) => s.name === name);
+    if (servables.length === 0) throw new InputError(messages.statsModelUnavailable(name));
+    if (version !== '') {
+      servables = servables.filter((s) => String(s.version) === version);
+      if (servables.length === 0) throw new InputError(messages.statsVersionUnavailable(name));
+    }
   }
   return servables
     .sort((a, b) => a.name.localeCompare(b.name) || a.version - b.version)
