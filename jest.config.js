@@ -5,11 +5,12 @@ const transform = {
 };
 const moduleNameMapper = {
   '^@defect-gateway/proto$': '<rootDir>/proto/src/index.ts',
+  '^@defect-gateway/model-server$': '<rootDir>/services/model-server/src/index.ts',
 };
 const common = {
   transform,
   moduleNameMapper,
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/tests/jest-environment.js',
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
 };
 
