@@ -1,0 +1,156 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+
+export type Role = 'station' | 'mlops' | 'auditor' | 'admin';
+export const ROLES: readonly Role[] = ['station', 'mlops', 'auditor', 'admin'];
+
+export interface ApiKey {
+  /** Who the key belongs to (the actor recorded with everything it does). */
+  name: string;
+  role: Role;
+  key: string;
+}
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number()
+    .int()
+    .refine((n) => n >= min && n <= max, { message: `must be an integer from ${min} to ${max}` });
+
+/** `name:role:key` entries separated by commas; a key may not contain ',' . */
+const apiKeys = z
+  .string()
+  .default('')
+  .transform((raw, ctx): ApiKey[] => {
+    const out: ApiKey[] = [];
+    for (const entry of raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const [name, role, ...rest] = entry.split(':');
+      const key = rest.join(':');
+      if (!name || !role || !key || !ROLES.includes(role as Role)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry '${name ?? ''}:…' must be name:role:key with role one of ${ROLES.join('|')}`,
+        });
+        continue;
+      }
+      if (key.length < 16) {
+        ctx.addIssue({ code: 'custom', message: `key of '${name}' is shorter than 16 characters` });
+        continue;
+      }
+      out.push({ name, role: role as Role, key });
+    }
+    return out;
+  });
+
+/** `modality:model` pairs, e.g. `visual:visual_ensemble,thermal:thermal_ensemble`. */
+const routes = z
+  .string()
+  .optional()
+  .transform((raw, ctx): Record<string, string> | undefined => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const out: Record<string, string> = {};
+    for (const pair of raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const [modality, model] = pair.split(':');
+      if (!modality || !model) ctx.addIssue({ code: 'custom', message: `'${pair}' must be modality:model` });
+      else out[modality] = model;
+    }
+    return out;
+  });
+
+const schema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRITON_URL: z
+    .string()
+    .optional()
+    .transform((s) =>
+      s
+        ? s
+            .split(',')
+            .map((a) => a.trim())
+            .filter(Boolean)
+        : undefined,
+    ),
+  MODEL_REPOSITORY: z.string().default(path.join(REPO_ROOT, 'tests/fixtures/gateway_repository')),
+  MODEL_ROUTES: routes,
+  API_KEYS: apiKeys,
+  MAX_UPLOAD_BYTES: int(1024, 512 * 1024 * 1024).default(20 * 1024 * 1024),
+  MAX_INPUT_PIXELS: int(1, 1_000_000_000).default(50_000_000),
+  REQUEST_TIMEOUT_MS: int(10, 600_000).default(2000),
+  RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(60_000),
+  BATCH_MAX_QUEUE: int(1, 1_000_000).default(512),
+  BATCH_MAX_WAIT_MS: int(0, 10_000).default(5),
+  BATCH_MAX_IN_FLIGHT: int(1, 64).default(2),
+});
+
+export interface GatewayConfig {
+  production: boolean;
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  /** Triton endpoints; undefined = start the embedded model-server on loopback. */
+  tritonUrls: string[] | undefined;
+  modelRepository: string;
+  routes: Record<string, string>;
+  apiKeys: ApiKey[];
+  maxUploadBytes: number;
+  maxInputPixels: number;
+  requestTimeoutMs: number;
+  rateLimitPerMinute: number;
+  batch: { maxQueue: number; maxWaitMs: number; maxInFlight: number };
+}
+
+export const DEFAULT_ROUTES: Record<string, string> = {
+  visual: 'visual_fixture',
+  thermal: 'thermal_fixture',
+  electrical: 'electrical_fixture',
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once at start-up; every bad variable is reported together. */
+export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const production = c.NODE_ENV === 'production';
+  if (production && c.API_KEYS.length === 0) {
+    throw new ConfigError(['API_KEYS: required when NODE_ENV=production (name:role:key, comma-separated)']);
+  }
+  return {
+    production,
+    port: c.PORT,
+    host: c.HOST,
+    logLevel: c.LOG_LEVEL,
+    tritonUrls: c.TRITON_URL && c.TRITON_URL.length > 0 ? c.TRITON_URL : undefined,
+    modelRepository: path.resolve(c.MODEL_REPOSITORY),
+    routes: { ...DEFAULT_ROUTES, ...(c.MODEL_ROUTES ?? {}) },
+    apiKeys: c.API_KEYS,
+    maxUploadBytes: c.MAX_UPLOAD_BYTES,
+    maxInputPixels: c.MAX_INPUT_PIXELS,
+    requestTimeoutMs: c.REQUEST_TIMEOUT_MS,
+    rateLimitPerMinute: c.RATE_LIMIT_PER_MINUTE,
+    batch: {
+      maxQueue: c.BATCH_MAX_QUEUE,
+      maxWaitMs: c.BATCH_MAX_WAIT_MS,
+      maxInFlight: c.BATCH_MAX_IN_FLIGHT,
+    },
+  };
+}

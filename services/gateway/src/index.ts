@@ -1,0 +1,3 @@
+export { loadConfig, type GatewayConfig } from './config';
+export { startGateway, type RunningGateway } from './server';
+export { main } from './main';

@@ -1,0 +1,25 @@
+import type { Decision, DefectReport } from '../postprocess';
+
+/** The response of `POST /v1/inspections` (field names are part of the public API). */
+export interface InspectionResult {
+  inspectionId: string;
+  requestId: string;
+  decision: Decision;
+  defects: DefectReport[];
+  scores: Record<string, number>;
+  model: { name: string; version: string };
+  modality: string;
+  stationId: string;
+  lotId: string | null;
+  partId: string | null;
+  receivedAt: string;
+  timings: {
+    decodeMs: number;
+    preprocessMs: number;
+    queueMs: number;
+    inferMs: number;
+    postprocessMs: number;
+    totalMs: number;
+  };
+  batchSize: number;
+}

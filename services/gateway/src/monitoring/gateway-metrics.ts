@@ -1,0 +1,45 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const MS_BUCKETS = [0.5, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 1000, 2000, 5000];
+
+/** The gateway's Prometheus metrics (prefix `gateway_`), registered in one registry served on /metrics. */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: 'gateway_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'gateway_http_request_duration_ms',
+    help: 'HTTP request duration in ms',
+    labelNames: ['method', 'route'],
+    buckets: MS_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly stageDuration = new Histogram({
+    name: 'gateway_inspection_stage_duration_ms',
+    help: 'Time per inspection stage (decode, preprocess, queue, infer, postprocess) in ms',
+    labelNames: ['model', 'stage'],
+    buckets: MS_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'gateway_batch_size',
+    help: 'Items per batch sent to Triton',
+    labelNames: ['model'],
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+  readonly decisions = new Counter({
+    name: 'gateway_decisions_total',
+    help: 'Inspection decisions by model, version and decision',
+    labelNames: ['model', 'version', 'decision'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Caps how many decodes run at once. sharp runs each call on libuv's thread pool, which fs, dns, zlib and
+ * crypto share; letting every request in at once would queue them all there (and hold every decoded buffer).
+ * Waiting callers are served first in, first out.
+ */
+export class ConcurrencyLimiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new Error(`concurrency must be a positive integer, got ${limit}`);
+  }
+
+  /** Runs `task` when a slot is free; the slot is released however the task ends. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      // Hand the slot straight to the next waiter (active stays the same), or give it back.
+      if (next !== undefined) next();
+      else this.active--;
+    }
+  }
+
+  get pending(): number {
+    return this.waiting.length;
+  }
+}

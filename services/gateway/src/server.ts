@@ -1,0 +1,147 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import type { GatewayConfig } from './config';
+import { EmbeddedModelServer } from './embedded-model-server';
+import { buildApp } from './http/app';
+import { Authenticator } from './http/auth';
+import { healthRoutes } from './http/health-routes';
+import { inspectionRoutes } from './http/inspection-routes';
+import { ContractImages, ContractMeasurements } from './inspections/contract-inputs';
+import { InspectionService } from './inspections/inspection-service';
+import { ModelRunner } from './inspections/model-runner';
+import { GatewayMetrics } from './monitoring/gateway-metrics';
+import { ImagePreprocessor } from './preprocess';
+import { ContractRegistry, ModelRouter } from './routing';
+import { TritonClient } from './triton';
+
+export interface RunningGateway {
+  readonly port: number;
+  readonly tritonAddresses: readonly string[];
+  /** Ordered shutdown: stop accepting, drain batches, close gRPC, stop the embedded model-server. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: config → clients → services → HTTP app; owns start-up and shutdown order. */
+export async function startGateway(
+  config: GatewayConfig,
+  log: Logger = pino({ level: config.logLevel }),
+): Promise<RunningGateway> {
+  let embedded: EmbeddedModelServer | undefined;
+  let addresses = config.tritonUrls;
+  if (!addresses) {
+    embedded = await EmbeddedModelServer.start(config.modelRepository, log);
+    addresses = [embedded.address];
+    log.info(
+      { repository: config.modelRepository, address: embedded.address },
+      'embedded model-server started',
+    );
+  }
+  const triton = new TritonClient({ endpoints: addresses, log: log.child({ component: 'triton' }) });
+  try {
+    await triton.connect();
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+
+  const metrics = new GatewayMetrics();
+  const router = new ModelRouter(config.routes);
+  const contracts = new ContractRegistry(async (model, version) => {
+    const [cfg, metadata] = await Promise.all([
+      triton.modelConfig(model, version),
+      triton.modelMetadata(model, version),
+    ]);
+    return { config: cfg, metadata, version: version ?? metadata.versions[0] ?? '' };
+  });
+  const runner = new ModelRunner(triton, {
+    maxQueueDepth: config.batch.maxQueue,
+    maxWaitMs: config.batch.maxWaitMs,
+    maxInFlight: config.batch.maxInFlight,
+    onBatch: (model, size) => metrics.batchSize.observe({ model }, size),
+  });
+  const preprocessor = new ImagePreprocessor({
+    maxInputBytes: config.maxUploadBytes,
+    maxInputPixels: config.maxInputPixels,
+  });
+  const service = new InspectionService({
+    resolver: router,
+    contracts,
+    images: new ContractImages(preprocessor),
+    measurements: new ContractMeasurements(),
+    runner,
+    metrics,
+    log,
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
+
+  // Contracts of the routed models are read once at start-up so a broken config fails loudly and early.
+  for (const { model } of router.routedModels()) {
+    await contracts.get(model).then(
+      (c) => log.info({ model, modality: c.modality, classes: c.classes }, 'model contract loaded'),
+      (err: unknown) => log.warn({ model, err }, 'routed model has no usable contract yet'),
+    );
+  }
+
+  let accepting = true;
+  const auth = new Authenticator(config.apiKeys);
+  const app = buildApp({
+    log,
+    auth,
+    metrics,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    health: healthRoutes(
+      {
+        serverReady: () => triton.serverReady(),
+        modelsReady: async () => {
+          const entries = await Promise.all(
+            router
+              .routedModels()
+              .map(async ({ model }) => [model, await triton.modelReady(model).catch(() => false)] as const),
+          );
+          return Object.fromEntries(entries);
+        },
+        endpoints: () => triton.endpoints(),
+      },
+      metrics,
+      () => accepting,
+    ),
+    routers: [
+      { path: '/inspections', roles: ['station'], router: inspectionRoutes(service, config.maxUploadBytes) },
+    ],
+  });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  if (auth.open) {
+    log.warn('no API_KEYS configured: accepting requests from loopback callers only (embedded default)');
+  }
+  log.info(
+    { port, host: config.host, triton: addresses, embedded: embedded !== undefined },
+    'gateway listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    tritonAddresses: addresses,
+    stop() {
+      stopping ??= (async () => {
+        accepting = false;
+        log.info('shutting down: closing HTTP, draining batches');
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await runner.drain();
+        await closed;
+        await triton.close();
+        if (embedded) await embedded.stop();
+        log.info('shutdown complete');
+      })();
+      return stopping;
+    },
+  };
+}

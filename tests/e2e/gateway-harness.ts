@@ -1,0 +1,51 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../../services/gateway/src/config';
+import { startGateway, type RunningGateway } from '../../services/gateway/src/server';
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+export const DATASETS = path.resolve(REPO_ROOT, '../shared/datasets');
+export const GATEWAY_FIXTURES = path.join(REPO_ROOT, 'tests/fixtures/gateway_repository');
+
+/** Starts the gateway exactly as `npm start` does (embedded model-server), on a free port. */
+export async function startTestGateway(
+  env: Record<string, string> = {},
+): Promise<{ gateway: RunningGateway; url: string }> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    MODEL_REPOSITORY: GATEWAY_FIXTURES,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const gateway = await startGateway(config, pino({ level: 'silent' }));
+  return { gateway, url: `http://127.0.0.1:${gateway.port}` };
+}
+
+/** The first `n` images of a dataset class folder, read from the shared datasets (never copied). */
+export function datasetImages(
+  dataset: string,
+  cls: string,
+  n: number,
+): Array<{ name: string; bytes: Buffer }> {
+  const dir = path.join(DATASETS, dataset, 'images', cls);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort()
+    .slice(0, n)
+    .map((name) => ({ name, bytes: fs.readFileSync(path.join(dir, name)) }));
+}
+
+export async function postImage(
+  url: string,
+  bytes: Buffer,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  form.set('image', new Blob([bytes]), 'part.jpg');
+  return fetch(`${url}/v1/inspections`, { method: 'POST', body: form, headers });
+}
