@@ -14,6 +14,10 @@ import { GatewayMetrics } from './monitoring/gateway-metrics';
 import { ImagePreprocessor } from './preprocess';
 import { ContractRegistry, ModelRouter } from './routing';
 import { TritonClient } from './triton';
+import { LoggedModelChanges } from './models/logged-model-changes';
+import { ModelLifecycle } from './models/model-lifecycle';
+import { modelRoutes } from './models/model-routes';
+import { VersionPins } from './models/version-pins';
 
 export interface RunningGateway {
   readonly port: number;
@@ -64,8 +68,9 @@ export async function startGateway(
     maxInputBytes: config.maxUploadBytes,
     maxInputPixels: config.maxInputPixels,
   });
+  const pins = new VersionPins();
   const service = new InspectionService({
-    resolver: router,
+    resolver: pins.apply(router),
     contracts,
     images: new ContractImages(preprocessor),
     measurements: new ContractMeasurements(),
@@ -82,6 +87,16 @@ export async function startGateway(
       (err: unknown) => log.warn({ model, err }, 'routed model has no usable contract yet'),
     );
   }
+
+  const lifecycle = new ModelLifecycle(
+    triton,
+    contracts,
+    pins,
+    () => router.routedModels(),
+    new LoggedModelChanges(log),
+    (model) => runner.retireModel(model),
+  );
+  const models = modelRoutes(lifecycle);
 
   let accepting = true;
   const auth = new Authenticator(config.apiKeys);
@@ -108,6 +123,8 @@ export async function startGateway(
     ),
     routers: [
       { path: '/inspections', roles: ['station'], router: inspectionRoutes(service, config.maxUploadBytes) },
+      { path: '/models', roles: ['mlops', 'auditor'], router: models.read },
+      { path: '/models', roles: ['mlops'], router: models.write },
     ],
   });
   const server = http.createServer(app);

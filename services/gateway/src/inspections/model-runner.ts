@@ -86,6 +86,15 @@ export class ModelRunner {
     await this.registry.retire(model, version ?? 'latest');
   }
 
+  /** Drains and forgets every batcher of a model (after a load, unload or pin). */
+  async retireModel(model: string): Promise<void> {
+    const versions = this.registry
+      .snapshot()
+      .filter((row) => row.model === model)
+      .map((row) => row.version);
+    await Promise.all(versions.map((v) => this.registry.retire(model, v)));
+  }
+
   /** Shutdown: finish everything queued, accept nothing new. */
   async drain(): Promise<void> {
     await this.registry.drainAll();
