@@ -56,7 +56,9 @@ export async function startGateway(
       triton.modelConfig(model, version),
       triton.modelMetadata(model, version),
     ]);
-    return { config: cfg, metadata, version: version ?? metadata.versions[0] ?? '' };
+    // Without a pinned version Triton serves its highest ready version.
+    const highest = metadata.versions.map(Number).sort((a, b) => b - a)[0];
+    return { config: cfg, metadata, version: version ?? (highest === undefined ? '' : String(highest)) };
   });
   const runner = new ModelRunner(triton, {
     maxQueueDepth: config.batch.maxQueue,
