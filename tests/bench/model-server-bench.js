@@ -9,17 +9,17 @@
 // fixed duration after a short warm-up. Results are printed, never asserted.
 'use strict';
 
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
 const path = require('node:path');
-const grpc = require('@grpc/grpc-js');
-const protoLoader = require('@grpc/proto-loader');
+const {
+  makeClient,
+  printMachine,
+  startModelServer,
+  unary,
+  waitReady,
+  percentile,
+  REPO_ROOT,
+} = require('./bench-common');
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const PROTO_DIR = path.resolve(REPO_ROOT, '../shared/reference/triton');
-const SERVER_BIN = path.join(REPO_ROOT, 'services/model-server/bin/model-server.js');
 const MODEL_REPOSITORY = path.join(REPO_ROOT, 'tests/fixtures/model_repository');
 const WARMUP_MS = 500;
 
@@ -48,97 +48,6 @@ function parseArgs(argv) {
   return { seconds };
 }
 
-function makeClient(address) {
-  const definition = protoLoader.loadSync('grpc_service.proto', {
-    includeDirs: [PROTO_DIR],
-    keepCase: true,
-    longs: Number,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const Service = grpc.loadPackageDefinition(definition).inference.GRPCInferenceService;
-  return new Service(address, grpc.credentials.createInsecure(), {
-    'grpc.max_send_message_length': -1,
-    'grpc.max_receive_message_length': -1,
-  });
-}
-
-function unary(client, method, request, timeoutMs = 60_000) {
-  return new Promise((resolve, reject) => {
-    client[method](request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) =>
-      err ? reject(err) : resolve(res),
-    );
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startModelServer() {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'services/model-server/dist/cli.js'))) {
-    throw new Error('model-server is not built: run `npm run build` first');
-  }
-  const grpcPort = await freePort();
-  const metricsPort = await freePort();
-  const args = [
-    SERVER_BIN,
-    '--model-repository',
-    MODEL_REPOSITORY,
-    '--model-control-mode',
-    'explicit',
-    '--load-model',
-    'simple',
-    '--load-model',
-    'image_u8',
-    '--grpc-port',
-    String(grpcPort),
-    '--metrics-port',
-    String(metricsPort),
-  ];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr = (stderr + chunk.toString()).slice(-8192);
-  });
-  const stop = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
-  return { address: `127.0.0.1:${grpcPort}`, stop, child, stderr: () => stderr };
-}
-
-async function waitReady(client, child, stderr) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child && (child.exitCode !== null || child.signalCode !== null)) {
-      throw new Error(`model-server exited before it was ready:\n${stderr()}`);
-    }
-    try {
-      const res = await unary(client, 'ServerReady', {}, 1_000);
-      if (res.ready) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`server not ready within 60 s\n${stderr ? stderr() : ''}`);
-}
-
 function fp32Raw(count) {
   const buf = Buffer.alloc(count * 4);
   for (let i = 0; i < count; i++) buf.writeFloatLE(Math.random() * 200 - 100, i * 4);
@@ -164,12 +73,6 @@ function imageRequest(batch) {
     inputs: [{ name: 'IMAGE', datatype: 'UINT8', shape: [batch, 1, 64, 64] }],
     raw_input_contents: [image],
   };
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
 }
 
 async function runScenario(client, scenario, seconds) {
@@ -240,15 +143,12 @@ function printTable(rows) {
 
 async function main() {
   const { seconds } = parseArgs(process.argv.slice(2));
-  const cpus = os.cpus();
-  console.log(`machine: ${cpus.length} CPUs, ${cpus[0] ? cpus[0].model : 'unknown CPU'}`);
-  console.log(
-    `         ${os.platform()} ${os.release()} ${os.arch()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
-  );
-  console.log(`node:    ${process.version}`);
+  printMachine();
 
   const external = process.env.TRITON_GRPC;
-  const server = external ? { address: external, stop: async () => undefined } : await startModelServer();
+  const server = external
+    ? { address: external, stop: async () => undefined }
+    : await startModelServer({ repository: MODEL_REPOSITORY, models: ['simple', 'image_u8'] });
   console.log(
     `server:  ${external ? `TRITON_GRPC=${external}` : `model-server (started here) at ${server.address}`}`,
   );
@@ -262,7 +162,7 @@ async function main() {
   });
 
   try {
-    await waitReady(client, server.child, server.stderr);
+    await waitReady(client, server.child, server.log);
     if (external) {
       // Explicit mode on an external server: make sure both models are loaded.
       for (const model of ['simple', 'image_u8']) {

@@ -91,6 +91,27 @@ const schema = z.object({
   BATCH_MAX_QUEUE: int(1, 1_000_000).default(512),
   BATCH_MAX_WAIT_MS: int(0, 10_000).default(5),
   BATCH_MAX_IN_FLIGHT: int(1, 64).default(2),
+  PREPROCESS_MAX_QUEUE: int(1, 1_000_000).default(64),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default(path.join(REPO_ROOT, '.data')),
+  KAFKA_BROKERS: z
+    .string()
+    .optional()
+    .transform((s) =>
+      s
+        ? s
+            .split(',')
+            .map((a) => a.trim())
+            .filter(Boolean)
+        : undefined,
+    ),
+  KAFKA_CLIENT_ID: z.string().default('defect-gateway'),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_ACCESS_KEY: z.string().optional(),
+  S3_SECRET_KEY: z.string().optional(),
+  S3_BUCKET: z.string().default('inspections'),
+  S3_REGION: z.string().default('us-east-1'),
+  AUDIT_CHECKPOINT_EVERY: int(1, 10_000_000).default(1000),
 });
 
 export interface GatewayConfig {
@@ -108,6 +129,17 @@ export interface GatewayConfig {
   requestTimeoutMs: number;
   rateLimitPerMinute: number;
   batch: { maxQueue: number; maxWaitMs: number; maxInFlight: number };
+  /** Images allowed to wait for a decode slot before requests get 429. */
+  preprocessMaxQueue: number;
+  /** Postgres; undefined = embedded PGlite under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Embedded data (PGlite, local image store) lives here. */
+  dataDir: string;
+  /** Kafka brokers; undefined = events stay in the outbox (readable at GET /v1/events). */
+  kafka: { brokers: string[]; clientId: string } | undefined;
+  /** S3 / MinIO; undefined = a local directory under `dataDir`. */
+  s3: { endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string } | undefined;
+  auditCheckpointEvery: number;
 }
 
 export const DEFAULT_ROUTES: Record<string, string> = {
@@ -131,9 +163,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   }
   const c = parsed.data;
   const production = c.NODE_ENV === 'production';
+  const problems: string[] = [];
   if (production && c.API_KEYS.length === 0) {
-    throw new ConfigError(['API_KEYS: required when NODE_ENV=production (name:role:key, comma-separated)']);
+    problems.push('API_KEYS: required when NODE_ENV=production (name:role:key, comma-separated)');
   }
+  if (c.S3_ENDPOINT && (!c.S3_ACCESS_KEY || !c.S3_SECRET_KEY)) {
+    problems.push('S3_ACCESS_KEY, S3_SECRET_KEY: required with S3_ENDPOINT');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     production,
     port: c.PORT,
@@ -152,5 +189,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       maxWaitMs: c.BATCH_MAX_WAIT_MS,
       maxInFlight: c.BATCH_MAX_IN_FLIGHT,
     },
+    preprocessMaxQueue: c.PREPROCESS_MAX_QUEUE,
+    databaseUrl: c.DATABASE_URL,
+    dataDir: path.resolve(c.DATA_DIR),
+    kafka:
+      c.KAFKA_BROKERS && c.KAFKA_BROKERS.length > 0
+        ? { brokers: c.KAFKA_BROKERS, clientId: c.KAFKA_CLIENT_ID }
+        : undefined,
+    s3:
+      c.S3_ENDPOINT && c.S3_ACCESS_KEY && c.S3_SECRET_KEY
+        ? {
+            endpoint: c.S3_ENDPOINT,
+            accessKey: c.S3_ACCESS_KEY,
+            secretKey: c.S3_SECRET_KEY,
+            bucket: c.S3_BUCKET,
+            region: c.S3_REGION,
+          }
+        : undefined,
+    auditCheckpointEvery: c.AUDIT_CHECKPOINT_EVERY,
   };
 }

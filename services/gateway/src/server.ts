@@ -69,6 +69,7 @@ export async function startGateway(
   const preprocessor = new ImagePreprocessor({
     maxInputBytes: config.maxUploadBytes,
     maxInputPixels: config.maxInputPixels,
+    maxQueuedDecodes: config.preprocessMaxQueue,
   });
   const pins = new VersionPins();
   const service = new InspectionService({

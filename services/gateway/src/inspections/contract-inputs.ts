@@ -14,6 +14,7 @@ export class ContractImages implements ImageSource {
       data: out.data,
       width: out.source.width,
       height: out.source.height,
+      waitMs: out.timings.waitMs ?? 0,
       decodeMs: out.timings.decodeMs,
       preprocessMs: out.timings.preprocessMs,
     };

@@ -26,7 +26,14 @@ export interface ImageSource {
   preprocess(
     bytes: Buffer,
     contract: ModelContract,
-  ): Promise<{ data: Buffer; width: number; height: number; decodeMs: number; preprocessMs: number }>;
+  ): Promise<{
+    data: Buffer;
+    width: number;
+    height: number;
+    waitMs: number;
+    decodeMs: number;
+    preprocessMs: number;
+  }>;
 }
 
 export interface MeasurementSource {
@@ -73,11 +80,13 @@ export class InspectionService {
     let item: Buffer;
     let decodeMs = 0;
     let preprocessMs = 0;
+    let decodeWaitMs = 0;
     let source: { width: number; height: number } | undefined;
     if (contract.image) {
       if (!input.image) throw new InputError(`modality '${input.modality}' needs an 'image' file`);
       const pre = await this.deps.images.preprocess(input.image.bytes, contract);
       ({ decodeMs, preprocessMs } = pre);
+      decodeWaitMs = pre.waitMs;
       item = pre.data;
       source = { width: pre.width, height: pre.height };
     } else {
@@ -108,7 +117,8 @@ export class InspectionService {
       timings: {
         decodeMs: round(decodeMs),
         preprocessMs: round(preprocessMs),
-        queueMs: round(ran.queueMs),
+        // Waiting for a decode slot and waiting in the batch queue are both queueing.
+        queueMs: round(decodeWaitMs + ran.queueMs),
         inferMs: round(ran.inferMs),
         postprocessMs: round(postprocessMs),
         totalMs: round(performance.now() - started),

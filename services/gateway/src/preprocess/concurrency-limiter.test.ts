@@ -1,3 +1,4 @@
+import { TooManyRequestsError } from '../domain/errors';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 
 describe('ConcurrencyLimiter', () => {
@@ -30,5 +31,16 @@ describe('ConcurrencyLimiter', () => {
 
   it('refuses a limit below 1', () => {
     expect(() => new ConcurrencyLimiter(0)).toThrow('positive integer');
+  });
+
+  it('refuses with 429 once maxWaiting callers are already waiting', async () => {
+    const limiter = new ConcurrencyLimiter(1, 1);
+    let release!: () => void;
+    const running = limiter.run(() => new Promise<void>((r) => (release = r)));
+    const waiting = limiter.run(async () => 'ran');
+    await expect(limiter.run(async () => 'refused')).rejects.toBeInstanceOf(TooManyRequestsError);
+    release();
+    await running;
+    await expect(waiting).resolves.toBe('ran');
   });
 });

@@ -1,3 +1,5 @@
+import { TooManyRequestsError } from '../domain/errors';
+
 /**
  * Caps how many decodes run at once. sharp runs each call on libuv's thread pool, which fs, dns, zlib and
  * crypto share; letting every request in at once would queue them all there (and hold every decoded buffer).
@@ -7,7 +9,14 @@ export class ConcurrencyLimiter {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(readonly limit: number) {
+  /**
+   * @param maxWaiting callers allowed to wait for a slot; one more is refused with TooManyRequestsError, so an
+   *   overload turns into prompt back-pressure (429) instead of requests silently timing out in this queue.
+   */
+  constructor(
+    readonly limit: number,
+    readonly maxWaiting = Number.POSITIVE_INFINITY,
+  ) {
     if (!Number.isInteger(limit) || limit < 1)
       throw new Error(`concurrency must be a positive integer, got ${limit}`);
   }
@@ -15,6 +24,12 @@ export class ConcurrencyLimiter {
   /** Runs `task` when a slot is free; the slot is released however the task ends. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit) {
+      if (this.waiting.length >= this.maxWaiting) {
+        throw new TooManyRequestsError(
+          `image decoding is saturated (${this.waiting.length} images waiting)`,
+          1,
+        );
+      }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.active++;

@@ -26,6 +26,8 @@ export interface ImagePreprocessorOptions {
   maxInputPixels: number;
   /** Decodes running at once (default: the number of cores). Others wait, first in, first out. */
   concurrency?: number;
+  /** Decodes allowed to wait for a slot; one more is refused with 429 (default: unbounded). */
+  maxQueuedDecodes?: number;
   /** Wall-clock limit for one sharp decode, whole seconds (default 10). Exceeding it is a 422. */
   decodeTimeoutSeconds?: number;
 }
@@ -47,6 +49,8 @@ export interface PreprocessedImage {
   shape: number[];
   source: SourceImage;
   timings: {
+    /** Time spent waiting for a free decode slot. */
+    waitMs?: number;
     /** Header checks, decode, orientation, colourspace and resize (libvips fuses these into one pass). */
     decodeMs: number;
     /** Layout, channel order and datatype conversion into the tensor. */
@@ -75,7 +79,10 @@ export class ImagePreprocessor {
     }
     applySharpProcessPolicy();
     this.decoder = new SharpDecoder({ maxInputPixels: options.maxInputPixels, timeoutSeconds });
-    this.limiter = new ConcurrencyLimiter(options.concurrency ?? availableParallelism());
+    this.limiter = new ConcurrencyLimiter(
+      options.concurrency ?? availableParallelism(),
+      options.maxQueuedDecodes ?? Number.POSITIVE_INFINITY,
+    );
   }
 
   /** Decodes waiting for a free slot (a gauge for monitoring). */
@@ -103,7 +110,15 @@ export class ImagePreprocessor {
         details: { detected: seen, accepted: ['jpeg', 'png', 'tiff', 'webp'] },
       });
     }
-    return this.limiter.run(() => this.decodeAndConvert(bytes, format, spec));
+    const queued = performance.now();
+    const out = await this.limiter.run(() => {
+      const waited = performance.now() - queued;
+      return this.decodeAndConvert(bytes, format, spec).then((r) => ({
+        ...r,
+        timings: { ...r.timings, waitMs: waited },
+      }));
+    });
+    return out;
   }
 
   private async decodeAndConvert(
