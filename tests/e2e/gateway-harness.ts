@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../services/gateway/src/config';
@@ -13,6 +14,8 @@ export async function startTestGateway(
   env: Record<string, string> = {},
 ): Promise<{ gateway: RunningGateway; url: string }> {
   const config = loadConfig({
+    // Each test file gets its own embedded database and image store.
+    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-e2e-')),
     PORT: '0',
     HOST: '127.0.0.1',
     MODEL_REPOSITORY: GATEWAY_FIXTURES,

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { eventsEnvShape, toEventsConfig, type EventsConfig } from './events/events-config';
 
 export type Role = 'station' | 'mlops' | 'auditor' | 'admin';
 export const ROLES: readonly Role[] = ['station', 'mlops', 'auditor', 'admin'];
@@ -94,18 +95,7 @@ const schema = z.object({
   PREPROCESS_MAX_QUEUE: int(1, 1_000_000).default(64),
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default(path.join(REPO_ROOT, '.data')),
-  KAFKA_BROKERS: z
-    .string()
-    .optional()
-    .transform((s) =>
-      s
-        ? s
-            .split(',')
-            .map((a) => a.trim())
-            .filter(Boolean)
-        : undefined,
-    ),
-  KAFKA_CLIENT_ID: z.string().default('defect-gateway'),
+  ...eventsEnvShape,
   S3_ENDPOINT: z.string().url().optional(),
   S3_ACCESS_KEY: z.string().optional(),
   S3_SECRET_KEY: z.string().optional(),
@@ -135,8 +125,8 @@ export interface GatewayConfig {
   databaseUrl: string | undefined;
   /** Embedded data (PGlite, local image store) lives here. */
   dataDir: string;
-  /** Kafka brokers; undefined = events stay in the outbox (readable at GET /v1/events). */
-  kafka: { brokers: string[]; clientId: string } | undefined;
+  /** Kafka relay settings; `kafkaBrokers` undefined = events stay in the outbox (readable at GET /v1/events). */
+  events: EventsConfig;
   /** S3 / MinIO; undefined = a local directory under `dataDir`. */
   s3: { endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string } | undefined;
   auditCheckpointEvery: number;
@@ -192,10 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     preprocessMaxQueue: c.PREPROCESS_MAX_QUEUE,
     databaseUrl: c.DATABASE_URL,
     dataDir: path.resolve(c.DATA_DIR),
-    kafka:
-      c.KAFKA_BROKERS && c.KAFKA_BROKERS.length > 0
-        ? { brokers: c.KAFKA_BROKERS, clientId: c.KAFKA_CLIENT_ID }
-        : undefined,
+    events: toEventsConfig(c),
     s3:
       c.S3_ENDPOINT && c.S3_ACCESS_KEY && c.S3_SECRET_KEY
         ? {

@@ -14,7 +14,11 @@ import { GatewayMetrics } from './monitoring/gateway-metrics';
 import { ImagePreprocessor } from './preprocess';
 import { ContractRegistry, ModelRouter } from './routing';
 import { TritonClient } from './triton';
-import { LoggedModelChanges } from './models/logged-model-changes';
+import { startRecords, type RecordsRuntime } from './compose-records';
+import { auditRoutes } from './http/audit-routes';
+import { eventRoutes } from './http/event-routes';
+import { inspectionRecordRoutes } from './http/inspection-record-routes';
+import { RecordingSink } from './inspections/recording-sink';
 import { ModelLifecycle } from './models/model-lifecycle';
 import { modelRoutes } from './models/model-routes';
 import { VersionPins } from './models/version-pins';
@@ -49,6 +53,16 @@ export async function startGateway(
     throw err;
   }
 
+  let records: RecordsRuntime;
+  try {
+    records = await startRecords(config, log);
+  } catch (err) {
+    await triton.close();
+    await embedded?.stop();
+    throw err;
+  }
+  log.info(records.mode, 'records ready');
+
   const metrics = new GatewayMetrics();
   const router = new ModelRouter(config.routes);
   const contracts = new ContractRegistry(async (model, version) => {
@@ -81,6 +95,7 @@ export async function startGateway(
     metrics,
     log,
     requestTimeoutMs: config.requestTimeoutMs,
+    sink: new RecordingSink(records.objects, records.recorder),
   });
 
   // Contracts of the routed models are read once at start-up so a broken config fails loudly and early.
@@ -96,7 +111,7 @@ export async function startGateway(
     contracts,
     pins,
     () => router.routedModels(),
-    new LoggedModelChanges(log),
+    records.recorder,
     (model) => runner.retireModel(model),
   );
   const models = modelRoutes(lifecycle);
@@ -120,12 +135,28 @@ export async function startGateway(
           return Object.fromEntries(entries);
         },
         endpoints: () => triton.endpoints(),
+        dependencies: async () => ({
+          database: await records.db.ping().then(
+            () => true,
+            () => false,
+          ),
+          objectStore: await records.objects.ready(),
+        }),
       },
       metrics,
       () => accepting,
     ),
+    // Mounts sharing a path are tried in order, each behind its own role check: the broader one comes first so
+    // that a request it does not route falls through to the narrower one.
     routers: [
+      {
+        path: '/inspections',
+        roles: ['station', 'mlops', 'auditor'],
+        router: inspectionRecordRoutes(records.records.inspections, records.recorder),
+      },
       { path: '/inspections', roles: ['station'], router: inspectionRoutes(service, config.maxUploadBytes) },
+      { path: '/audit', roles: ['auditor'], router: auditRoutes(records.auditQuery, records.auditVerifier) },
+      { path: '/events', roles: ['auditor', 'mlops'], router: eventRoutes(records.outboxReader) },
       { path: '/models', roles: ['mlops', 'auditor'], router: models.read },
       { path: '/models', roles: ['mlops'], router: models.write },
     ],
@@ -157,6 +188,7 @@ export async function startGateway(
         server.closeIdleConnections();
         await runner.drain();
         await closed;
+        await records.stop();
         await triton.close();
         if (embedded) await embedded.stop();
         log.info('shutdown complete');

@@ -8,6 +8,8 @@ export interface ReadinessProbe {
   /** Routed model names and whether each has a ready version. */
   modelsReady(): Promise<Record<string, boolean>>;
   endpoints(): Array<{ address: string; state: string; ready: boolean }>;
+  /** Other dependencies that must answer (the database). */
+  dependencies?(): Promise<Record<string, boolean>>;
 }
 
 /** `/healthz` (the process runs), `/readyz` (Triton and every routed model ready), `/metrics` (Prometheus). */

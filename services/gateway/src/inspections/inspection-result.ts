@@ -19,6 +19,8 @@ export interface InspectionResult {
     queueMs: number;
     inferMs: number;
     postprocessMs: number;
+    /** Storing the input and writing decision + audit + events (present when records are kept). */
+    recordMs?: number;
     totalMs: number;
   };
   batchSize: number;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { InputError } from '../domain/errors';
 import { readFloat32, type WireTensor } from '../domain/tensor';
@@ -40,6 +40,24 @@ export interface MeasurementSource {
   toInput(measurements: unknown, contract: ModelContract): Buffer;
 }
 
+/** A decided inspection with the facts the audit trail keeps about it. */
+export interface DecidedInspection {
+  result: InspectionResult;
+  /** The exact bytes inspected (images); measurements are kept in the record itself. */
+  input: Buffer | undefined;
+  inputSha256: string;
+  contentType: string;
+  configHash: string;
+  preprocessing: Record<string, unknown>;
+  thresholds: Record<string, unknown>;
+  rawScores: Record<string, number[]>;
+}
+
+/** Stores the inspected input and records the decision (decision + audit + outbox in one transaction). */
+export interface DecisionSink {
+  record(decided: DecidedInspection, ctx: { principal: Principal; jobId: string | null }): Promise<void>;
+}
+
 export interface InspectionServiceDeps {
   resolver: ModelResolver;
   contracts: ContractSource;
@@ -49,6 +67,8 @@ export interface InspectionServiceDeps {
   metrics: GatewayMetrics;
   log: Logger;
   requestTimeoutMs: number;
+  /** Records every decision before it is returned; absent only in tests of the inference path alone. */
+  sink?: DecisionSink;
 }
 
 /**
@@ -58,10 +78,29 @@ export interface InspectionServiceDeps {
 export class InspectionService {
   constructor(private readonly deps: InspectionServiceDeps) {}
 
+  /**
+   * The online path: decide, then store the inspected bytes and record decision + audit + events (one
+   * transaction) before answering. A decision that cannot be recorded is not returned (503 from the sink).
+   */
   async inspect(
     input: InspectionInput,
     ctx: { principal: Principal; requestId: string },
   ): Promise<InspectionResult> {
+    const decided = await this.decide(input, ctx);
+    if (this.deps.sink) {
+      const t = performance.now();
+      await this.deps.sink.record(decided, { principal: ctx.principal, jobId: null });
+      decided.result.timings.recordMs = round(performance.now() - t);
+      decided.result.timings.totalMs = round(
+        decided.result.timings.totalMs + decided.result.timings.recordMs,
+      );
+    }
+    this.observe(decided.result);
+    return decided.result;
+  }
+
+  /** Routing, preprocessing, inference and postprocessing of one item, without recording it. */
+  async decide(input: InspectionInput, ctx: { requestId: string }): Promise<DecidedInspection> {
     const started = performance.now();
     const receivedAt = new Date();
     const deadline = Date.now() + this.deps.requestTimeoutMs;
@@ -125,11 +164,23 @@ export class InspectionService {
       },
       batchSize: ran.batchSize,
     };
-    this.record(result);
-    return result;
+    return {
+      result,
+      input: input.image?.bytes,
+      inputSha256: inputDigest(input),
+      contentType: input.image ? 'image' : 'application/json',
+      configHash: contract.configHash,
+      preprocessing: contract.preprocessingSpec,
+      thresholds: {
+        review: contract.reviewThreshold,
+        fail: contract.failThreshold,
+        perClass: contract.thresholds,
+      },
+      rawScores: rawScores(contract, ran.outputs),
+    };
   }
 
-  private record(r: InspectionResult): void {
+  private observe(r: InspectionResult): void {
     const m = this.deps.metrics;
     const model = r.model.name;
     m.decisions.inc({ model, version: r.model.version, decision: r.decision });
@@ -147,6 +198,23 @@ export class InspectionService {
       'inspection decided',
     );
   }
+}
+
+/** SHA-256 of exactly what was inspected: the image bytes, or the measurements as canonical JSON. */
+function inputDigest(input: InspectionInput): string {
+  const bytes = input.image ? input.image.bytes : Buffer.from(JSON.stringify(input.measurements ?? null));
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The model's outputs before postprocessing, for the audit trail (heatmaps are summarized by the region). */
+function rawScores(contract: ModelContract, outputs: Map<string, WireTensor>): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  const o = contract.outputs;
+  for (const ref of [o.classScores, o.defectProbability, o.anomalyScore, ...(o.members ?? [])]) {
+    const t = ref ? outputs.get(ref.name) : undefined;
+    if (t && t.datatype === 'FP32') out[t.name] = Array.from(readFloat32(t));
+  }
+  return out;
 }
 
 function runSpec(contract: ModelContract, version: string | undefined): RunSpec {

@@ -19,7 +19,7 @@ export interface ContractCache {
 
 /** Something that records every model change (the audit trail); a no-op until records are configured. */
 export interface ModelChangeRecorder {
-  recordModelChange(change: ModelChange): Promise<void>;
+  recordModelChange(change: ModelChange): Promise<unknown>;
 }
 
 export interface ModelChange {

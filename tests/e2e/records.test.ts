@@ -1,0 +1,121 @@
+// Every decision and model change is recorded before it is returned: inspection row, stored image, audit
+// entry (hash-chained) and outbox events, here with the embedded defaults (PGlite, local image store, no Kafka).
+import { createHash } from 'node:crypto';
+import type { RunningGateway } from '../../services/gateway/src/server';
+import { datasetImages, postImage, startTestGateway } from './gateway-harness';
+
+const STATION = 'station-key-0123456789abcdef';
+const AUDITOR = 'auditor-key-0123456789abcdef';
+const MLOPS = 'mlops-key-0123456789abcdef';
+let gateway: RunningGateway;
+let url: string;
+
+beforeAll(async () => {
+  ({ gateway, url } = await startTestGateway({
+    API_KEYS: `line1:station:${STATION},qa:auditor:${AUDITOR},ops:mlops:${MLOPS}`,
+  }));
+}, 120_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+});
+
+const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+const getJson = async (path: string, key: string) => {
+  const res = await fetch(`${url}${path}`, { headers: auth(key) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+interface AuditEntry {
+  seq: number;
+  action: string;
+  actor: { name: string; role: string };
+  entity: { type: string; id: string };
+  payload: Record<string, unknown>;
+  rowHash: string;
+}
+
+describe('records of decisions', () => {
+  it('records the decision, the exact image bytes, a hash-chained audit entry and its events', async () => {
+    const [img] = datasetImages('magnetic_tile', 'Blowhole', 1);
+    const res = await postImage(
+      url,
+      img!.bytes,
+      { modality: 'visual', stationId: 'line-1', lotId: 'LOT-9' },
+      auth(STATION),
+    );
+    expect(res.status).toBe(200);
+    const decided = (await res.json()) as {
+      inspectionId: string;
+      decision: string;
+      model: { version: string };
+    };
+
+    const stored = await getJson(`/v1/inspections/${decided.inspectionId}`, AUDITOR);
+    expect(stored.status).toBe(200);
+    const sha = createHash('sha256').update(img!.bytes).digest('hex');
+    expect(stored.body).toMatchObject({
+      id: decided.inspectionId,
+      decision: decided.decision,
+      inputSha256: sha,
+    });
+    expect(stored.body.objectKey).toBe(`sha256/${sha.slice(0, 2)}/${sha}`);
+
+    const audit = await getJson(`/v1/audit?lot=LOT-9&action=inspection.decided`, AUDITOR);
+    const entries = (audit.body as unknown as { entries: AuditEntry[] }).entries;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.actor).toEqual({ name: 'line1', role: 'station' });
+    expect(entries[0]!.payload).toMatchObject({
+      inputSha256: sha,
+      decision: decided.decision,
+      model: { name: 'visual_fixture', version: decided.model.version },
+    });
+    expect(entries[0]!.payload.rawScores).toBeDefined();
+    expect(entries[0]!.payload.thresholds).toBeDefined();
+
+    const events = await getJson('/v1/events?topic=inspection.completed&key=line-1', AUDITOR);
+    expect((events.body.events as unknown[]).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('verifies the chain and exports CSV', async () => {
+    const verify = await getJson('/v1/audit/verify', AUDITOR);
+    expect(verify.status).toBe(200);
+    expect(verify.body).toMatchObject({ ok: true, firstBreak: null });
+    expect(verify.body.rowsChecked).toBeGreaterThanOrEqual(1);
+    const csv = await fetch(`${url}/v1/audit?format=csv`, { headers: auth(AUDITOR) });
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toMatch(/^seq,id,recorded_at,actor_id/);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('records feedback and model changes with their reasons', async () => {
+    const [img] = datasetImages('infrared_solar_modules', 'Cell', 1);
+    const res = await postImage(url, img!.bytes, { modality: 'thermal', stationId: 'ir-1' }, auth(STATION));
+    const { inspectionId } = (await res.json()) as { inspectionId: string };
+    const feedback = await fetch(`${url}/v1/inspections/${inspectionId}/feedback`, {
+      method: 'POST',
+      headers: { ...auth(STATION), 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'Cell', reason: 'operator confirmed the cell defect' }),
+    });
+    expect(feedback.status).toBe(201);
+    const pin = await fetch(`${url}/v1/models/thermal_fixture/pin`, {
+      method: 'POST',
+      headers: { ...auth(MLOPS), 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 1, reason: 'line audit freeze' }),
+    });
+    expect(pin.status).toBe(200);
+    const audit = await getJson('/v1/audit?order=desc&limit=5', AUDITOR);
+    const actions = (audit.body as unknown as { entries: AuditEntry[] }).entries.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['feedback.recorded', 'model.pinned']));
+    const lifecycle = await getJson('/v1/events?topic=model.lifecycle', AUDITOR);
+    expect((lifecycle.body.events as unknown[]).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps auditors reading and stations out of the audit trail', async () => {
+    expect((await fetch(`${url}/v1/audit`, { headers: auth(STATION) })).status).toBe(403);
+    expect((await getJson('/v1/inspections/not-a-uuid', AUDITOR)).status).toBe(400);
+    expect((await getJson('/v1/inspections/00000000-0000-4000-8000-000000000000', AUDITOR)).status).toBe(404);
+    expect((await getJson('/v1/audit?from=yesterday', AUDITOR)).status).toBe(400);
+  });
+});
