@@ -20,7 +20,11 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/proto/**/*.test.ts', '<rootDir>/services/**/src/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/proto/**/*.test.ts',
+        '<rootDir>/services/**/src/**/*.test.ts',
+        '<rootDir>/tests/harness/**/*.test.js',
+      ],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/', '/dist/'],
     },
     {
@@ -30,9 +34,11 @@ module.exports = {
         '<rootDir>/services/**/src/**/*.int.test.ts',
         '<rootDir>/tests/conformance/**/*.test.ts',
         '<rootDir>/tests/e2e/**/*.test.ts',
+        '<rootDir>/tests/faults/**/*.test.ts',
       ],
       testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-      testTimeout: 60000,
     },
   ],
+  // Integration tests start real servers on two busy cores; unit tests finish far sooner.
+  testTimeout: 60000,
 };

@@ -9,19 +9,25 @@ export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const DATASETS = path.resolve(REPO_ROOT, '../shared/datasets');
 export const GATEWAY_FIXTURES = path.join(REPO_ROOT, 'tests/fixtures/gateway_repository');
 
-/** Starts the gateway exactly as `npm start` does (embedded model-server), on a free port. */
+/**
+ * Starts the gateway exactly as `npm start` does (embedded model-server), on a free port, on the fixture models
+ * unless `env` says otherwise (an empty string removes a variable, so the gateway's own default applies).
+ */
 export async function startTestGateway(
   env: Record<string, string> = {},
 ): Promise<{ gateway: RunningGateway; url: string }> {
-  const config = loadConfig({
+  const vars: Record<string, string> = {
     // Each test file gets its own embedded database and image store.
     DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-e2e-')),
     PORT: '0',
     HOST: '127.0.0.1',
     MODEL_REPOSITORY: GATEWAY_FIXTURES,
+    MODEL_ROUTES: 'visual:visual_fixture,thermal:thermal_fixture,electrical:electrical_fixture',
     LOG_LEVEL: 'silent',
     ...env,
-  });
+  };
+  for (const [key, value] of Object.entries(vars)) if (value === '') delete vars[key];
+  const config = loadConfig(vars);
   const gateway = await startGateway(config, pino({ level: 'silent' }));
   return { gateway, url: `http://127.0.0.1:${gateway.port}` };
 }

@@ -48,7 +48,7 @@ export async function startRecords(config: GatewayConfig, log: Logger): Promise<
     log.info({ dataDir: embedded.dataDir }, 'embedded Postgres (PGlite) started: no DATABASE_URL set');
   }
   const cleanups: Array<() => Promise<void>> = [];
-  if (embedded) cleanups.push(() => (embedded).stop());
+  if (embedded) cleanups.push(() => embedded.stop());
   try {
     const outcome = await migrate({ connectionString, log: migrationLog(log) });
     log.info({ applied: outcome.applied }, 'database migrations checked');
@@ -64,7 +64,9 @@ export async function startRecords(config: GatewayConfig, log: Logger): Promise<
       ? await S3ObjectStore.connect(config.s3)
       : await LocalObjectStore.open(path.join(config.dataDir, 'objects'));
     cleanups.unshift(() => objects.close());
-    const relay = createEventRelay(config.events, { source: new PostgresOutboxSource(db), log });
+    // PGlite serves one connection: the relay must not hold it open while a batch waits for Kafka.
+    const source = new PostgresOutboxSource(db, { soleRelay: embedded !== undefined });
+    const relay = createEventRelay(config.events, { source, log });
     relay?.start();
     if (relay) cleanups.unshift(() => relay.stop());
     return {

@@ -82,7 +82,7 @@ const schema = z.object({
             .filter(Boolean)
         : undefined,
     ),
-  MODEL_REPOSITORY: z.string().default(path.join(REPO_ROOT, 'tests/fixtures/gateway_repository')),
+  MODEL_REPOSITORY: z.string().default(path.join(REPO_ROOT, 'triton-model-repo')),
   MODEL_ROUTES: routes,
   API_KEYS: apiKeys,
   MAX_UPLOAD_BYTES: int(1024, 512 * 1024 * 1024).default(20 * 1024 * 1024),
@@ -132,10 +132,11 @@ export interface GatewayConfig {
   auditCheckpointEvery: number;
 }
 
+/** Modality → model; the trained ensembles in `triton-model-repo/` unless MODEL_ROUTES says otherwise. */
 export const DEFAULT_ROUTES: Record<string, string> = {
-  visual: 'visual_fixture',
-  thermal: 'thermal_fixture',
-  electrical: 'electrical_fixture',
+  visual: 'visual_ensemble',
+  thermal: 'thermal_ensemble',
+  electrical: 'electrical_ensemble',
 };
 
 export class ConfigError extends Error {

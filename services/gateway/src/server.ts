@@ -15,6 +15,7 @@ import { ImagePreprocessor } from './preprocess';
 import { ContractRegistry, ModelRouter } from './routing';
 import { TritonClient } from './triton';
 import { startRecords, type RecordsRuntime } from './compose-records';
+import { createJobs } from './jobs';
 import { auditRoutes } from './http/audit-routes';
 import { eventRoutes } from './http/event-routes';
 import { inspectionRecordRoutes } from './http/inspection-record-routes';
@@ -106,6 +107,18 @@ export async function startGateway(
     );
   }
 
+  const jobs = createJobs({
+    database: records.db,
+    recorder: records.recorder,
+    auditOptions: { checkpointEvery: config.auditCheckpointEvery },
+    objects: records.objects,
+    inspections: service,
+    availability: triton,
+    log: log.child({ component: 'jobs' }),
+    limits: { maxItems: 10_000, maxFileBytes: config.maxUploadBytes },
+  });
+  await jobs.start();
+
   const lifecycle = new ModelLifecycle(
     triton,
     contracts,
@@ -155,6 +168,9 @@ export async function startGateway(
         router: inspectionRecordRoutes(records.records.inspections, records.recorder),
       },
       { path: '/inspections', roles: ['station'], router: inspectionRoutes(service, config.maxUploadBytes) },
+      // Jobs: `read` first; a request it does not route falls through to `create` (stations only).
+      { path: '/jobs', roles: ['station', 'auditor'], router: jobs.routes.read },
+      { path: '/jobs', roles: ['station'], router: jobs.routes.create },
       { path: '/audit', roles: ['auditor'], router: auditRoutes(records.auditQuery, records.auditVerifier) },
       { path: '/events', roles: ['auditor', 'mlops'], router: eventRoutes(records.outboxReader) },
       { path: '/models', roles: ['mlops', 'auditor'], router: models.read },
@@ -186,6 +202,7 @@ export async function startGateway(
         log.info('shutting down: closing HTTP, draining batches');
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        await jobs.stop();
         await runner.drain();
         await closed;
         await records.stop();

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'undecodable_image'
@@ -42,6 +43,11 @@ export class ForbiddenError extends GatewayError {
 
 export class NotFoundError extends GatewayError {
   readonly code = 'not_found' as const;
+}
+
+/** The request conflicts with the current state (e.g. cancelling a finished job). */
+export class ConflictError extends GatewayError {
+  readonly code = 'conflict' as const;
 }
 
 export class PayloadTooLargeError extends GatewayError {

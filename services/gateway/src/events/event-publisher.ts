@@ -1,3 +1,6 @@
+import { SCHEMA_VERSION } from './event-schema';
+import type { OutboxRow } from './outbox-source';
+
 /** One event on its way to the broker: what the relay hands a publisher (built from an outbox row). */
 export interface OutgoingEvent {
   topic: string;
@@ -20,4 +23,17 @@ export interface EventPublisher {
   connect(): Promise<void>;
   publish(events: readonly OutgoingEvent[]): Promise<void>;
   disconnect(): Promise<void>;
+}
+
+/** The event an outbox row carries: its payload (the envelope) as JSON, keyed, with its id and version. */
+export function toOutgoingEvent(row: OutboxRow): OutgoingEvent {
+  const payload = row.payload as { schemaVersion?: unknown } | null;
+  const version = typeof payload?.schemaVersion === 'number' ? payload.schemaVersion : SCHEMA_VERSION;
+  return {
+    topic: row.topic,
+    key: row.key,
+    eventId: row.eventId,
+    schemaVersion: version,
+    value: typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload),
+  };
 }

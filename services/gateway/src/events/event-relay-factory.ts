@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { EventsConfig } from './events-config';
 import { KafkaPublisher } from './kafka-publisher';
-import { OutboxRelay, type OutboxRelayMetrics } from './outbox-relay';
+import { OutboxRelay } from './outbox-relay';
+import type { OutboxRelayMetrics } from './relay-metrics';
 import type { OutboxSource } from './outbox-source';
 
 /**

@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { FakeEventPublisher } from './fake-event-publisher';
 import { InMemoryOutboxSource } from './in-memory-outbox-source';
-import { OutboxRelay, type OutboxRelayMetrics, type OutboxRelayOptions } from './outbox-relay';
+import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
+import type { OutboxRelayMetrics } from './relay-metrics';
 
 const log = pino({ level: 'silent' });
 const FAST_BACKOFF = { initialMs: 2, maxMs: 10, jitter: 0 };

@@ -1,19 +1,9 @@
 import type { Logger } from 'pino';
 import { isUnavailable } from '../domain/errors';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
-import type { EventPublisher, OutgoingEvent } from './event-publisher';
-import { SCHEMA_VERSION } from './event-schema';
+import { toOutgoingEvent, type EventPublisher } from './event-publisher';
 import type { OutboxRow, OutboxSource } from './outbox-source';
-
-/** Hooks for metrics (relay-metrics.ts binds them to Prometheus). */
-export interface OutboxRelayMetrics {
-  /** Events acknowledged by the broker and marked published. */
-  published(topic: string, count: number): void;
-  /** An attempt failed: broker unreachable, broker refused the events, or the outbox itself failed. */
-  failed(kind: 'unavailable' | 'rejected' | 'outbox'): void;
-  /** Events the broker refuses, set aside until restart (they stay unpublished in the outbox). */
-  parked(count: number): void;
-}
+import type { OutboxRelayMetrics } from './relay-metrics';
 
 export interface OutboxRelayOptions {
   source: OutboxSource;
@@ -303,18 +293,6 @@ export class OutboxRelay {
       };
     });
   }
-}
-
-export function toOutgoingEvent(row: OutboxRow): OutgoingEvent {
-  const payload = row.payload as { schemaVersion?: unknown } | null;
-  const version = typeof payload?.schemaVersion === 'number' ? payload.schemaVersion : SCHEMA_VERSION;
-  return {
-    topic: row.topic,
-    key: row.key,
-    eventId: row.eventId,
-    schemaVersion: version,
-    value: typeof row.payload === 'string' ? row.payload : JSON.stringify(row.payload),
-  };
 }
 
 function countByTopic(rows: OutboxRow[]): Map<string, number> {

@@ -99,6 +99,27 @@ describe('PostgresOutboxSource', () => {
     expect(await publishedIds()).toEqual(['1', '2', '3', '4', '5', '6']);
   });
 
+  it('soleRelay: holds no connection while a batch is out, so a one-connection database stays writable', async () => {
+    const single = createDatabase({ connectionString: testDb.url, max: 1, connectionTimeoutMs: 2_000 });
+    try {
+      await insert(['a', 'b']);
+      const source = new PostgresOutboxSource(single, { soleRelay: true });
+      const batch = await source.claimBatch(10);
+      expect(batch.map((r) => r.id)).toEqual(['1', '2']);
+      // The gateway keeps recording while the batch waits for Kafka.
+      await single.query(
+        "INSERT INTO outbox (event_id, topic, key, payload) VALUES ($1, 'inspection.completed', 'c', '{}')",
+        [randomUUID()],
+      );
+      await source.markPublished(['1']);
+      expect(await publishedIds()).toEqual(['1']);
+      expect((await source.claimBatch(10)).map((r) => r.id)).toEqual(['2', '3']);
+      await source.release([]);
+    } finally {
+      await single.close();
+    }
+  });
+
   it('reports the creation time of the oldest unpublished row', async () => {
     const source = new PostgresOutboxSource(db);
     expect(await source.oldestUnpublishedAt()).toBeNull();

@@ -21,14 +21,25 @@ import type { SqlQueryable, SqlTransactor } from './sql-client';
  * The claim runs inside `db.transaction(fn)` (records/db.ts): `claimBatch` hands the rows out of the open
  * transaction and `markPublished` / `release` let it finish with COMMIT or ROLLBACK. One instance serves one
  * relay (it holds that relay's open claim).
+ *
+ * `soleRelay: true` is for a database that only one relay ever reads and that has one connection to share (the
+ * embedded PGlite): rows are read without a transaction and marked in a statement of their own, so no
+ * connection stays busy while a batch waits for Kafka.
  */
 export class PostgresOutboxSource implements OutboxSource {
   private claim: OpenClaim | undefined;
+  private readonly soleRelay: boolean;
 
-  constructor(private readonly db: SqlTransactor) {}
+  constructor(
+    private readonly db: SqlTransactor,
+    options: { soleRelay?: boolean } = {},
+  ) {
+    this.soleRelay = options.soleRelay ?? false;
+  }
 
   async claimBatch(limit: number): Promise<OutboxRow[]> {
     if (this.claim) throw new Error('PostgresOutboxSource: a claim is already open');
+    if (this.soleRelay) return this.readWithoutLocks(limit);
     let handOver!: (rows: OutboxRow[]) => void;
     const claimed = new Promise<OutboxRow[]>((resolve) => (handOver = resolve));
     let decide!: (decision: Decision) => void;
@@ -50,15 +61,19 @@ export class PostgresOutboxSource implements OutboxSource {
       if (batch.length === 0) return;
       const outcome = await decision;
       if (outcome === 'release') throw RELEASED;
-      await tx.query(
-        `UPDATE outbox SET published_at = clock_timestamp()
-          WHERE id = ANY($1::bigint[]) AND published_at IS NULL`,
-        [outcome.publish],
-      );
+      await markRows(tx, outcome.publish);
     });
     // The rows, or the error that ended the transaction before it could hand them over.
     const rows = await Promise.race([claimed, done.then(() => [])]);
-    if (rows.length > 0) this.claim = { ids: new Set(rows.map((r) => r.id)), decide, done };
+    if (rows.length > 0) {
+      this.claim = {
+        ids: new Set(rows.map((r) => r.id)),
+        finish: (outcome) => {
+          decide(outcome);
+          return done;
+        },
+      };
+    }
     return rows;
   }
 
@@ -69,16 +84,36 @@ export class PostgresOutboxSource implements OutboxSource {
     if (foreign.length > 0)
       throw new Error(`PostgresOutboxSource: rows ${foreign.join(', ')} are not claimed`);
     this.claim = undefined;
-    claim.decide({ publish: [...ids] });
-    await claim.done;
+    await claim.finish({ publish: [...ids] });
+  }
+
+  /** soleRelay: a plain read; marking is a statement of its own. */
+  private async readWithoutLocks(limit: number): Promise<OutboxRow[]> {
+    const { rows } = await this.db.query(
+      `SELECT id::text AS id, event_id::text AS event_id, topic, key, payload, created_at
+         FROM outbox
+        WHERE published_at IS NULL
+        ORDER BY outbox.id
+        LIMIT $1`,
+      [limit],
+    );
+    const batch = rows.map(toOutboxRow);
+    if (batch.length > 0) {
+      this.claim = {
+        ids: new Set(batch.map((r) => r.id)),
+        finish: async (decision) => {
+          if (decision !== 'release') await markRows(this.db, decision.publish);
+        },
+      };
+    }
+    return batch;
   }
 
   async release(_ids: readonly string[]): Promise<void> {
     const claim = this.claim;
     if (!claim) return;
     this.claim = undefined;
-    claim.decide('release');
-    await claim.done.catch(() => undefined);
+    await claim.finish('release').catch(() => undefined);
   }
 
   /** Creation time of the oldest unpublished row, for the lag metric. */
@@ -95,8 +130,17 @@ type Decision = { publish: string[] } | 'release';
 
 interface OpenClaim {
   ids: Set<string>;
-  decide(decision: Decision): void;
-  done: Promise<void>;
+  /** Ends the claim: marks the rows named (COMMIT) or returns them all (ROLLBACK). */
+  finish(decision: Decision): Promise<void>;
+}
+
+async function markRows(db: SqlQueryable, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(
+    `UPDATE outbox SET published_at = clock_timestamp()
+      WHERE id = ANY($1::bigint[]) AND published_at IS NULL`,
+    [ids],
+  );
 }
 
 /** Thrown inside the claim's transaction to end it with ROLLBACK. */

@@ -4,9 +4,8 @@ import { registerOutboxRelayMetrics } from './relay-metrics';
 describe('registerOutboxRelayMetrics', () => {
   it('counts published, failed and parked events and reports the outbox lag in seconds', async () => {
     const registry = new Registry();
-    let lag = 1_500;
     const metrics = registerOutboxRelayMetrics(registry, {
-      relayLagMs: () => lag,
+      relayLagMs: () => 1_500,
       oldestUnpublishedAt: async () => new Date(Date.now() - 60_000),
     });
     metrics.published('inspection.completed', 3);
@@ -18,12 +17,8 @@ describe('registerOutboxRelayMetrics', () => {
     expect(text).toContain('gateway_events_published_total{topic="inspection.completed"} 5');
     expect(text).toContain('gateway_events_publish_failures_total{kind="unavailable"} 1');
     expect(text).toContain('gateway_events_parked_total 1');
-    const lagSeconds = Number(/gateway_outbox_lag_seconds (\S+)/.exec(text)?.[1]);
+    const lagSeconds = Number(/^gateway_outbox_lag_seconds (\S+)$/m.exec(text)?.[1]);
     expect(lagSeconds).toBeGreaterThanOrEqual(60);
     expect(lagSeconds).toBeLessThan(70);
-
-    lag = 0;
-    const idle = registerOutboxRelayMetrics(new Registry(), { relayLagMs: () => lag });
-    expect(idle).toBeDefined();
   });
 });

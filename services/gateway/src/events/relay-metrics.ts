@@ -1,5 +1,14 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { OutboxRelayMetrics } from './outbox-relay';
+
+/** What the relay reports; `registerOutboxRelayMetrics` binds it to Prometheus. */
+export interface OutboxRelayMetrics {
+  /** Events acknowledged by the broker and marked published. */
+  published(topic: string, count: number): void;
+  /** An attempt failed: broker unreachable, broker refused the events, or the outbox itself failed. */
+  failed(kind: 'unavailable' | 'rejected' | 'outbox'): void;
+  /** Events the broker refuses, set aside until restart (they stay unpublished in the outbox). */
+  parked(count: number): void;
+}
 
 export interface OutboxGaugeSources {
   /** The relay's own view of its lag (oldest event in the batch it holds); 0 when caught up. */

@@ -25,17 +25,25 @@ export function healthRoutes(
   router.get(
     '/readyz',
     asyncRoute(async (_req, res) => {
-      const [triton, models] = await Promise.all([
+      const [triton, models, dependencies] = await Promise.all([
         probe.serverReady().catch(() => false),
         probe.modelsReady().catch(() => ({})),
+        probe.dependencies
+          ? probe.dependencies().catch(() => ({ dependencies: false }))
+          : Promise.resolve({}),
       ]);
       const ready =
-        accepting() && triton && Object.values(models).every(Boolean) && Object.keys(models).length > 0;
+        accepting() &&
+        triton &&
+        Object.values(models).every(Boolean) &&
+        Object.keys(models).length > 0 &&
+        Object.values(dependencies).every(Boolean);
       res.status(ready ? 200 : 503).json({
         status: ready ? 'ready' : 'not ready',
         accepting: accepting(),
         triton,
         models,
+        dependencies,
         endpoints: probe.endpoints(),
       });
     }),

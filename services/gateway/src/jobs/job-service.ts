@@ -1,0 +1,173 @@
+/**
+ * Batch jobs as the API sees them: submit (job row + item rows + pg-boss messages in one transaction), status,
+ * paginated results and cancel.
+ */
+import { randomUUID } from 'node:crypto';
+import { InputError, NotFoundError } from '../domain/errors';
+import type { Actor } from '../records/audit-types';
+import type { AuditStoreOptions } from '../records/audit-store';
+import type { Database } from '../records/db';
+import { isUuid } from '../records/uuid';
+import type { JobCompletion } from './job-completion';
+import type { JobQueue } from './job-queue';
+import type { JobSubmission } from './job-request';
+import { FINAL_JOB_STATUSES, type ItemResult, type JobRow, type JobStatus, type JobStore } from './job-store';
+import { storesIn } from './item-processor';
+
+export interface JobView {
+  jobId: string;
+  status: JobStatus;
+  total: number;
+  done: number;
+  failed: number;
+  /** (done + failed) / total, 0–1. */
+  progress: number;
+  createdBy: string;
+  modality: string;
+  stationId: string;
+  lotId: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** From start to finish (or to now while running); null while queued. */
+  durationMs: number | null;
+  /** Finished items per second over `durationMs`; null while queued. */
+  throughput: number | null;
+}
+
+export interface ResultItem {
+  index: number;
+  source: string;
+  status: ItemResult['status'];
+  inspectionId: string | null;
+  decision: ItemResult['decision'];
+  defects: ItemResult['defects'];
+  scores: ItemResult['scores'];
+  model: ItemResult['model'];
+  error: string | null;
+  attempts: number;
+}
+
+export interface ResultsPage {
+  jobId: string;
+  items: ResultItem[];
+  /** Pass as `cursor` for the next page; null after the last item. */
+  nextCursor: string | null;
+}
+
+export type CancelOutcome = { cancelled: true; job: JobView } | { cancelled: false; job: JobView };
+
+export interface JobServiceDeps {
+  database: Database;
+  store: JobStore;
+  queue: JobQueue;
+  completion: JobCompletion;
+  auditOptions?: AuditStoreOptions;
+}
+
+export class JobService {
+  constructor(private readonly deps: JobServiceDeps) {}
+
+  async submit(submission: JobSubmission, principal: Actor): Promise<{ jobId: string; total: number }> {
+    const jobId = randomUUID();
+    const { fields, items } = submission;
+    await this.deps.database.transaction(async (tx) => {
+      await this.deps.store.insertJob(tx, {
+        id: jobId,
+        createdBy: principal.name,
+        options: { ...fields, actorRole: principal.role },
+        items,
+      });
+      await this.deps.queue.enqueue(
+        tx,
+        items.map((_, index) => ({ jobId, index })),
+      );
+    });
+    return { jobId, total: items.length };
+  }
+
+  async get(id: string): Promise<JobView> {
+    return view(await this.find(id));
+  }
+
+  async results(id: string, cursor: string | undefined, limit: number): Promise<ResultsPage> {
+    const job = await this.find(id);
+    let from = 0;
+    if (cursor !== undefined) {
+      if (!/^\d{1,9}$/.test(cursor))
+        throw new InputError("'cursor' must be the nextCursor of a previous page");
+      from = Number(cursor);
+    }
+    const rows = await this.deps.store.results(job.id, from, limit + 1);
+    const page = rows.slice(0, limit);
+    const next = rows.length > limit ? page[page.length - 1] : undefined;
+    return {
+      jobId: job.id,
+      items: page.map((r) => ({
+        index: r.index,
+        source: r.source,
+        status: r.status,
+        inspectionId: r.inspectionId,
+        decision: r.decision,
+        defects: r.defects,
+        scores: r.scores,
+        model: r.model,
+        error: r.error,
+        attempts: r.attempts,
+      })),
+      nextCursor: next === undefined ? null : String(next.index + 1),
+    };
+  }
+
+  /** Cancels a job that has not finished: its pending items are skipped. */
+  async cancel(id: string, actor: Actor, reason: string | undefined): Promise<CancelOutcome> {
+    checkId(id);
+    return this.deps.database.transaction(async (tx) => {
+      const job = await this.deps.store.lockJob(tx, id);
+      if (!job) throw new NotFoundError(`job '${id}' not found`);
+      if (FINAL_JOB_STATUSES.includes(job.status)) return { cancelled: false, job: view(job) };
+      const stores = storesIn(tx, this.deps.auditOptions);
+      const why = reason?.trim() || `cancelled by ${actor.name}`;
+      const finished = await this.deps.completion.cancel(tx, stores, job, actor, why);
+      return { cancelled: true, job: view(finished) };
+    });
+  }
+
+  private async find(id: string): Promise<JobRow> {
+    checkId(id);
+    const job = await this.deps.store.getJob(id);
+    if (!job) throw new NotFoundError(`job '${id}' not found`);
+    return job;
+  }
+}
+
+function checkId(id: string): void {
+  if (!isUuid(id)) throw new InputError(`'${id.slice(0, 64)}' is not a job id (a UUID)`);
+}
+
+function view(job: JobRow): JobView {
+  const finishedItems = job.done + job.failed;
+  const started = job.startedAt?.getTime();
+  const end = job.finishedAt?.getTime() ?? Date.now();
+  const durationMs = started === undefined ? null : Math.max(0, end - started);
+  return {
+    jobId: job.id,
+    status: job.status,
+    total: job.total,
+    done: job.done,
+    failed: job.failed,
+    progress: job.total === 0 ? 1 : finishedItems / job.total,
+    createdBy: job.createdBy,
+    modality: job.options.modality,
+    stationId: job.options.stationId,
+    lotId: job.options.lotId,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    durationMs,
+    throughput:
+      durationMs === null ? null : durationMs === 0 ? null : round((finishedItems * 1000) / durationMs),
+  };
+}
+
+const round = (n: number): number => Math.round(n * 100) / 100;

@@ -1,0 +1,69 @@
+"""Fast checks of the pieces every export relies on: /usr/bin/python3 -m unittest discover -s tests"""
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
+
+from trainer.common import calibration, repo_writer  # noqa: E402
+from trainer.common.combiner_graph import build_combiner, combine_numpy  # noqa: E402
+from trainer.common.onnx_check import run_onnx  # noqa: E402
+
+
+class ConfigWriterTest(unittest.TestCase):
+    def test_json_parameters_are_escaped_and_keys_checked(self):
+        text = repo_writer.render_config(
+            'm', platform='onnxruntime_onnx', max_batch_size=4,
+            inputs=[{'name': 'IMAGE', 'type': 'uint8', 'dims': [1, 8, 8]}],
+            outputs=[{'name': 'PROBS', 'type': 'float32', 'dims': [2], 'label_filename': 'labels.txt'}],
+            parameters={'class_names_json': ['a', 'b"c'], 'review_threshold': 0.25})
+        self.assertIn('string_value: "[\\"a\\",\\"b\\\\\\"c\\"]"', text)
+        self.assertIn('string_value: "0.25"', text)
+        with self.assertRaises(ValueError):
+            repo_writer.render_config('m', platform='x', max_batch_size=1, inputs=[], outputs=[],
+                                      parameters={'Bad-Key': 1})
+
+    def test_next_version(self):
+        with tempfile.TemporaryDirectory() as repo:
+            self.assertEqual(repo_writer.next_version(repo, 'x'), 1)
+            os.makedirs(os.path.join(repo, 'x', '3'))
+            self.assertEqual(repo_writer.next_version(repo, 'x'), 4)
+
+
+class CalibrationTest(unittest.TestCase):
+    def test_temperature_recovers_scale(self):
+        rng = np.random.default_rng(0)
+        true_logits = rng.normal(size=(4000, 3)) * 2
+        y = np.array([rng.choice(3, p=np.exp(l) / np.exp(l).sum()) for l in true_logits])
+        t = calibration.fit_temperature(true_logits * 3, y)
+        self.assertAlmostEqual(t, 3.0, delta=0.35)
+
+    def test_operating_point_meets_recall(self):
+        rng = np.random.default_rng(1)
+        d = rng.random(1000) < 0.3
+        p = np.clip(rng.normal(0.3 + 0.4 * d, 0.15), 0, 1)
+        ops = calibration.operating_point(p, d, 0.98, 0.05)
+        self.assertGreaterEqual((p[d] >= ops['review_threshold']).mean(), 0.98)
+        self.assertLessEqual((p[~d] >= ops['fail_threshold']).mean(), 0.05)
+        self.assertLessEqual(ops['review_threshold'], ops['fail_threshold'])
+
+
+class CombinerGraphTest(unittest.TestCase):
+    def test_onnx_matches_numpy(self):
+        rng = np.random.default_rng(2)
+        a, b = rng.normal(size=(7, 4)).astype(np.float32), rng.normal(size=(7, 4)).astype(np.float32)
+        members = [('A', 1.7, 0.25), ('B', 0.8, 0.75)]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'c.onnx')
+            build_combiner(path, members, 4, 2)
+            out, _ = run_onnx(path, {'A': a, 'B': b}, ['PROBS', 'DEFECT_PROB'])
+        probs, p_def = combine_numpy([a, b], members, 2)
+        np.testing.assert_allclose(out['PROBS'], probs, atol=1e-6)
+        np.testing.assert_allclose(out['DEFECT_PROB'], p_def, atol=1e-6)
+
+
+if __name__ == '__main__':
+    unittest.main()

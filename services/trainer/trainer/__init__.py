@@ -1,0 +1,1 @@
+"""Trains the defect-inspection models and writes them into a Triton model repository."""

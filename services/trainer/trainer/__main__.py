@@ -1,0 +1,44 @@
+"""python3 -m trainer train visual|thermal|electrical [--data DIR] [--repo DIR] [--ckpt-dir DIR] [--stage ...]"""
+import argparse
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
+DEFAULT_DATA = {
+    'visual': 'magnetic_tile',
+    'thermal': 'infrared_solar_modules',
+    'electrical': 'secom',
+}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog='python3 -m trainer')
+    sub = p.add_subparsers(dest='command', required=True)
+    t = sub.add_parser('train', help='train, calibrate, export and write a new model version')
+    t.add_argument('modality', choices=sorted(DEFAULT_DATA))
+    t.add_argument('--data', help='dataset folder with manifest.csv (default ../shared/datasets/<name>)')
+    t.add_argument('--repo', default=os.path.join(REPO_ROOT, 'triton-model-repo'), help='Triton model repository')
+    t.add_argument('--ckpt-dir', default='/tmp/trainer-ckpt', help='checkpoints and intermediate results')
+    t.add_argument('--version', type=int, help='version number to write (default: next free number)')
+    t.add_argument('--stage', choices=['fit', 'all'], default='all',
+                   help='fit: only train (resumable); all: train if needed, then calibrate, export, write')
+    t.add_argument('--threads', type=int, default=2)
+    args = p.parse_args(argv)
+    data = args.data or os.path.join(REPO_ROOT, '..', 'shared', 'datasets', DEFAULT_DATA[args.modality])
+    args.data = os.path.abspath(data)
+    args.ckpt_dir = os.path.join(args.ckpt_dir, args.modality)
+    from .common.determinism import set_determinism
+    set_determinism(0, args.threads)
+    if args.modality == 'thermal':
+        from .thermal.pipeline import run
+    elif args.modality == 'visual':
+        from .visual.pipeline import run
+    else:
+        from .electrical.pipeline import run
+    run(args)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Hand-built ONNX graphs for the ensembles' final step: calibrated probabilities and the defect probability."""
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from .onnx_check import OPSET
+
+
+def _const(name, arr):
+    return numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name)
+
+
+def build_combiner(path, members, n_classes, good_index, producer='trainer', final_temperature=1.0):
+    """members: [(input_name, temperature, weight)]. Outputs
+    PROBS [N, C] = softmax(log(sum_i weight_i * softmax(input_i / temperature_i)) / final_temperature)
+    (weights sum to 1; final_temperature re-calibrates the mixture, 1.0 leaves it unchanged), and
+    DEFECT_PROB [N, 1] = 1 - PROBS[:, good_index]."""
+    total = sum(w for _, _, w in members)
+    nodes, inits, inputs, terms = [], [], [], []
+    for k, (name, temp, weight) in enumerate(members):
+        inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ['batch', n_classes]))
+        inits += [_const(f't{k}', [temp]), _const(f'w{k}', [weight / total])]
+        nodes += [helper.make_node('Div', [name, f't{k}'], [f'scaled{k}']),
+                  helper.make_node('Softmax', [f'scaled{k}'], [f'p{k}'], axis=1),
+                  helper.make_node('Mul', [f'p{k}', f'w{k}'], [f'wp{k}'])]
+        terms.append(f'wp{k}')
+    nodes += [helper.make_node('Sum', terms, ['mix']),
+              helper.make_node('Max', ['mix', 'tiny'], ['mix_pos']),
+              helper.make_node('Log', ['mix_pos'], ['log_mix']),
+              helper.make_node('Div', ['log_mix', 'final_t'], ['log_mix_t']),
+              helper.make_node('Softmax', ['log_mix_t'], ['PROBS'], axis=1)]
+    inits += [_const('tiny', [1e-30]), _const('final_t', [final_temperature])]
+    inits += [numpy_helper.from_array(np.array([good_index], dtype=np.int64), 'good_index'), _const('one', [1.0])]
+    nodes += [helper.make_node('Gather', ['PROBS', 'good_index'], ['p_good'], axis=1),
+              helper.make_node('Sub', ['one', 'p_good'], ['DEFECT_PROB'])]
+    outputs = [helper.make_tensor_value_info('PROBS', TensorProto.FLOAT, ['batch', n_classes]),
+               helper.make_tensor_value_info('DEFECT_PROB', TensorProto.FLOAT, ['batch', 1])]
+    graph = helper.make_graph(nodes, 'combiner', inputs, outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', OPSET)], producer_name=producer)
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return model
+
+
+def mixture(logits_list, members):
+    from scipy.special import softmax
+    total = sum(w for _, _, w in members)
+    return sum(w / total * softmax(np.asarray(l, np.float64) / t, axis=1) for l, (_, t, w) in zip(logits_list, members))
+
+
+def combine_numpy(logits_list, members, good_index, final_temperature=1.0):
+    from scipy.special import softmax
+    probs = softmax(np.log(np.maximum(mixture(logits_list, members), 1e-30)) / final_temperature, axis=1)
+    return probs, 1.0 - probs[:, good_index:good_index + 1]

@@ -1,0 +1,81 @@
+"""MODEL_CARD.md for thermal_ensemble."""
+from ..common.card import confusion_table, fmt, metrics_table, per_class_table
+from .data import CLASS_NAMES
+
+
+def render_card(*, ds, hp, n_train, n_val, temperature, ops, thr, summary, ci, uncal, parity, ms, sizes, version,
+                params, model, serve):
+    n_params = sum(p.numel() for p in model.parameters())
+    sch = hp.get('schedule')
+    ft_text = ('' if not hp.get('ft') else
+               f" Then a second cosine cycle (warm restart) of {hp['ft']['epochs']} epochs at peak lr {hp['ft']['lr']}.")
+    schedule_text = ('cosine over all epochs' if not sch else
+                     f"cosine planned for {sch['planned_epochs']} epochs, cut short at epoch {sch['shortened_at']} to "
+                     f"fit the shared CPU budget: from there a half-cosine decay to zero at epoch {hp['epochs']}")
+    return f"""# thermal_ensemble — version {version}
+
+Classifies one infrared image of a photovoltaic module (24 × 40 px) into 12 classes (11 anomaly types and
+`No-Anomaly`) and gives the calibrated probability that the module has an anomaly.
+
+## Pipeline (Triton ensemble)
+1. `thermal_classifier` — `IMAGE` UINT8 `[1, 40, 24]` (gray, CHW, raw pixel values; the graph casts to float and
+   normalizes with the training pixel mean/std) → `LOGITS` FP32 `[12]`. A small residual CNN
+   ({n_params:,} parameters, 4 residual stages, width {hp['width']}).
+2. `thermal_postprocess` — `PROBS = softmax(LOGITS / T)` with T = {temperature:.4f} (temperature scaling fitted on
+   validation), `DEFECT_PROB = 1 − PROBS[No-Anomaly]`.
+
+The gateway decodes the JPEG to 8-bit gray (sharp `.toColourspace('b-w')`, or `.grayscale()`), does **not**
+resize dataset images (they are already 24 × 40; other sizes: resize to 24 × 40, fit `fill`), and sends the raw
+bytes. Everything the gateway needs is in `config.pbtxt` `parameters` (see the keys there).
+
+## Data
+- `infrared_solar_modules` development split (InfraredSolarModules, Raptor Maps 2020, MIT license, Millendorf et
+  al., ICLR 2020 AI4Earth workshop). manifest SHA-256 `{ds.manifest_sha256}`.
+- Stratified {hp['n_folds']}-fold split of the dev data (seed {hp['seed']}), fold {hp['fold']} held out for
+  validation: {n_train} training images, {n_val} validation images. Calibration, thresholds and every figure below
+  come from the validation part only; the model never trained on it.
+
+## Training
+- AdamW (lr {hp['lr']}, weight decay {hp['weight_decay']}), {hp['epochs']} epochs, batch {hp['batch']}, 1 warm-up
+  epoch, deterministic seeds ({hp['seed']}), resumable checkpoints. Learning-rate schedule: {schedule_text}.{ft_text}
+- Class imbalance (No-Anomaly is half the data, Diode-Multi < 1 %): cross-entropy weighted by
+  (1/frequency)^{hp['class_weight_power']}, label smoothing {hp['label_smoothing']}.
+- Augmentation: horizontal and vertical flips, ±2 px shifts (edge padding), ±10 % contrast, ±8 grey-level offset.
+
+## Validation results (fold {hp['fold']}, n = {summary['n']})
+{metrics_table(summary, ci)}
+
+ECE before temperature scaling: {uncal['ece']:.4f}; after: {summary['ece']:.4f}.
+Operating point: target anomaly recall ≥ 0.98 on validation → `review_threshold` = {ops['review_threshold']:.4f};
+`fail_threshold` = {ops['fail_threshold']:.4f} (≤ 2 % of No-Anomaly modules decided `fail`). Between the two the
+decision is `review`. `escape_rate` = anomalies decided `pass`; `false_reject_rate` = No-Anomaly decided `fail`;
+`good_sent_to_review_or_fail` = No-Anomaly not passed.
+
+### Per class (arg-max prediction)
+{per_class_table(summary, thr)}
+
+### Confusion (rows true, columns predicted)
+{confusion_table(summary, CLASS_NAMES)}
+
+### Served preprocessing (sharp) on validation
+The validation images decoded by sharp (`toColourspace('b-w')`, no resize) instead of PIL, through the exported
+graphs: {', '.join(f'{k} = {v:.4f}' if isinstance(v, float) else f'{k} = {v}' for k, v in serve.items())}.
+
+## Export checks
+- ONNX opset {17}, dynamic batch dimension; parity PyTorch vs ONNX Runtime (onnxruntime-node) on all {n_val}
+  validation images: max |Δ logits| = {parity[0]:.2e}, max |Δ probabilities| = {parity[1]:.2e}.
+- Sizes: {', '.join(f'{k} {v / 1024:.1f} KiB' for k, v in sizes.items())} (limit 20 MB each).
+- onnxruntime-node, 1 thread, batch 256: {ms:.3f} ms per image (trainer machine, shared CPU; not a benchmark).
+
+## Known limits
+- Quality bar of issue 4 (12-class accuracy ≥ 0.92, anomaly AUROC ≥ 0.97): {'met' if summary['accuracy'] >= 0.92 and (summary['auroc'] or 0) >= 0.97 else 'NOT met'} on this
+  validation fold (accuracy {fmt(summary['accuracy'])}, AUROC {fmt(summary['auroc'])}). Training was limited to
+  {hp['epochs']} epochs of a small CNN on a shared 2-core CPU; published CNNs (0.885–0.921) train deeper nets
+  for far longer.
+- One validation fold, not k-fold: the intervals above are bootstrap intervals over the validation images, not
+  fold-to-fold spread.
+- Rare classes (Diode-Multi, Hot-Spot, Hot-Spot-Multi, Soiling: 28–40 validation images each) have wide
+  uncertainty; Soiling, Cell-Multi and Hot-Spot are the most confused classes.
+- Images from other cameras, resolutions or temperature scalings than the Raptor Maps set are out of scope;
+  watch the input drift statistics in the config.
+"""

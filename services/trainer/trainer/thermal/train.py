@@ -1,0 +1,80 @@
+"""Thermal (InfraredSolarModules): 12-class CNN, anomaly-vs-No-Anomaly derived from its calibrated probabilities."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..common.fit import fit
+from ..common.log import log
+from ..common.splits import stratified_holdout
+from .data import CLASS_NAMES, load
+from .model import ThermalNet
+
+HP = dict(seed=20260401, n_folds=5, fold=0, width=32, epochs=20, schedule={'planned_epochs': 30, 'shortened_at': 10}, batch=128, lr=3e-3, weight_decay=5e-4, ft={'epochs': 10, 'lr': 1e-3},
+          label_smoothing=0.05, class_weight_power=0.5)
+
+
+def class_weights(y, n, power):
+    counts = np.bincount(y, minlength=n).astype(np.float64)
+    w = (counts.sum() / (n * counts)) ** power
+    return torch.tensor(w / (w * counts).sum() * counts.sum(), dtype=torch.float32)
+
+
+def augment(xb, rng):
+    """xb: uint8 [B,1,40,24] numpy -> augmented uint8 tensor (flips, +-2 px shifts, gain/offset jitter)."""
+    b = len(xb)
+    out = xb.copy()
+    hf = rng.random(b) < 0.5
+    vf = rng.random(b) < 0.5
+    out[hf] = out[hf][..., ::-1]
+    out[vf] = out[vf][..., ::-1, :]
+    padded = np.pad(out, ((0, 0), (0, 0), (2, 2), (2, 2)), mode='edge')
+    dy = rng.integers(0, 5, b)
+    dx = rng.integers(0, 5, b)
+    for i in range(b):
+        out[i] = padded[i, :, dy[i]:dy[i] + 40, dx[i]:dx[i] + 24]
+    f = out.astype(np.float32)
+    gain = rng.uniform(0.9, 1.1, (b, 1, 1, 1)).astype(np.float32)
+    offset = rng.uniform(-8, 8, (b, 1, 1, 1)).astype(np.float32)
+    mean = f.mean(axis=(1, 2, 3), keepdims=True)
+    f = (f - mean) * gain + mean + offset
+    return torch.from_numpy(np.clip(np.rint(f), 0, 255).astype(np.uint8))
+
+
+@torch.no_grad()
+def predict_logits(model, x, batch=512):
+    model.eval()
+    return torch.cat([model(torch.from_numpy(x[i:i + batch])) for i in range(0, len(x), batch)]).numpy()
+
+
+def fit_model(data_dir, ckpt_dir, hp=HP):
+    ds, x, y = load(data_dir)
+    tr, va = stratified_holdout(y, hp['n_folds'], hp['fold'], hp['seed'])
+    xtr, ytr = x[tr], y[tr]
+    mean, std = float(xtr.mean()), float(xtr.std())
+    torch.manual_seed(hp['seed'])
+    model = ThermalNet(len(CLASS_NAMES), hp['width'], mean, std)
+    weights = class_weights(ytr, len(CLASS_NAMES), hp['class_weight_power'])
+    log(f'thermal: {len(tr)} train / {len(va)} val, class weights {np.round(weights.numpy(), 2).tolist()}')
+
+    def batches(rng, epoch):
+        order = rng.permutation(len(xtr))
+        for i in range(0, len(order) - hp['batch'] + 1, hp['batch']):
+            idx = order[i:i + hp['batch']]
+            yield augment(xtr[idx], rng), torch.from_numpy(ytr[idx])
+
+    def loss_fn(m, xb, yb):
+        return F.cross_entropy(m(xb), yb, weight=weights, label_smoothing=hp['label_smoothing'])
+
+    def evaluate(m):
+        logits = predict_logits(m, x[va])
+        return f"val acc {(logits.argmax(1) == y[va]).mean():.4f}"
+
+    fit(model, batches, loss_fn, epochs=hp['epochs'], base_lr=hp['lr'], weight_decay=hp['weight_decay'],
+        ckpt_dir=ckpt_dir, name='thermal', seed=hp['seed'], log=log, evaluate=evaluate,
+        schedule=hp.get('schedule'))
+    if hp.get('ft'):
+        # A second, shorter cosine cycle from the phase-1 weights (warm restart at a lower peak rate).
+        fit(model, batches, loss_fn, epochs=hp['ft']['epochs'], base_lr=hp['ft']['lr'],
+            weight_decay=hp['weight_decay'], ckpt_dir=ckpt_dir, name='thermal_ft', seed=hp['seed'] + 5, log=log,
+            evaluate=evaluate)
+    return ds, x, y, tr, va, model

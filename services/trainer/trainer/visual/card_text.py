@@ -1,0 +1,115 @@
+"""MODEL_CARD.md for visual_ensemble."""
+from ..common.card import confusion_table, fmt, metrics_table, per_class_table
+from .data import CLASS_NAMES
+
+
+def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, summary, ci, single, loc, parity, ms, sizes,
+                version, seg, patch, serve):
+    s, p = hp['seg'], hp['patch']
+    n_seg = sum(t.numel() for t in seg.parameters())
+    support_text = ', '.join(f"{name} {m['support']}" for name, m in summary['per_class'].items())
+    loc_text = ', '.join(f'{k} = {v:.4f}' if isinstance(v, float) else f'{k} = {v}' for k, v in loc.items())
+    n_patch = sum(t.numel() for t in patch.parameters())
+    singles = '\n'.join(f"| {name} | " + ' | '.join(fmt(v[k]) for k in ['accuracy', 'macro_f1', 'auroc', 'ece',
+                                                                         'escape_rate', 'false_reject_rate']) + ' |'
+                        for name, v in single.items())
+    met = (summary['accuracy'] >= 0.97 and summary['macro_f1'] >= 0.92 and (summary['auroc'] or 0) >= 0.99
+           and (summary['escape_rate'] or 0) <= 0.02 and (summary['false_reject_rate'] or 0) <= 0.05)
+    return f"""# visual_ensemble — version {version}
+
+Classifies a grayscale magnetic-tile surface image into `Blowhole`, `Break`, `Crack`, `Fray`, `Free` (no defect)
+or `Uneven`, gives the calibrated defect probability, and returns a defect heatmap for localization.
+
+## Pipeline (Triton ensemble)
+Input `IMAGE` UINT8 `[1, 256, 256]`: the JPEG decoded to 8-bit gray and resized to 256 × 256 **without keeping the
+aspect ratio** (sharp `resize(256, 256, {{ fit: 'fill', kernel: 'lanczos3' }})`), raw bytes, CHW. Casting and
+normalization happen inside the graphs.
+1. `visual_segnet` (classifier A + localization, {n_seg:,} parameters) — a small fully-convolutional
+   encoder-decoder trained on the **pixel masks** (per-pixel classes: background + the 5 defect types, output
+   stride 4). `HEATMAP` `[1, 64, 64]` = P(defect) per 4 × 4-pixel cell of the 256 × 256 input. `LOGITS` `[6]` come
+   from a linear head over pooled statistics (max, mean, top-2 % mean) of its per-class probability map.
+2. `visual_patchnet` (classifier B, {n_patch:,} parameters) — a patch classifier trained on 64 × 64 patches with
+   image-level labels (defect patches centred on mask pixels, `Free` patches from defect-free images and from
+   defect-free areas of defect images), applied to the whole image as a sliding window (stride 8); `LOGITS` `[6]`
+   from a linear head over pooled statistics of its window probabilities. Different supervision, architecture and
+   receptive field from A.
+3. `visual_combiner` — mixture `M = w·softmax(LOGITS_SEG / T_A) + (1 − w)·softmax(LOGITS_PATCH / T_B)` with
+   T_A = {ta:.4f}, T_B = {tb:.4f}, w = {w_seg} (weight picked from {{0.25, 0.5, 0.75}} by validation NLL), then
+   `PROBS = softmax(log M / T_F)` with T_F = {t_final:.4f} (averaging calibrated members leaves them
+   under-confident); `DEFECT_PROB = 1 − PROBS[Free]`.
+
+## Data
+- `magnetic_tile` development split (Huang, Qiu & Yuan, "Surface defect saliency of magnetic tile", The Visual
+  Computer 36, 2020; no license stated: research use with citation). manifest SHA-256 `{ds.manifest_sha256}`.
+- Stratified {hp['n_folds']}-fold split (seed {hp['seed']}), fold {hp['fold']} held out: {n_train} training
+  images, {n_val} validation images ({support_text}). Temperatures, the combiner weight, thresholds and every
+  figure below come from the validation part; the networks and heads never trained on it.
+
+## Training
+- Networks: images resized to 256 × 256 by PIL with Lanczos **and** bilinear resampling (randomly chosen per
+  sample), so they tolerate resampler differences. Image heads, calibration, thresholds and every validation figure
+  use sharp-decoded pixels (the served preprocessing). Masks binarised at ≥ 128.
+- SegNet: {s['epochs']} epochs of random {s['crop']} × {s['crop']} crops (70 % centred near a defect pixel for
+  defect images), batch {s['batch']}, AdamW lr {s['lr']}, cosine schedule; pixel cross-entropy with defect-pixel
+  weight {s['defect_pixel_weight']}; a cell counts as defect if any of its 4 × 4 pixels is. The 4 `Uneven` images
+  with empty masks are left out of pixel training.
+- PatchNet: {p['epochs']} epochs, each {p['per_defect_class']} patches per defect class (class-balanced) and
+  {p['negatives']} `Free` patches, batch {p['batch']}, label smoothing {p['label_smoothing']}.
+- PatchNet fine-tuning: a second cosine cycle of {hp['patch_ft']['epochs']} epochs (lr {hp['patch_ft']['lr']}) from
+  the phase-1 weights (its loss was still falling at the end of phase 1).
+- Augmentation: horizontal/vertical flips, ±10 % contrast, ±10 grey-level offset.
+- SegNet fine-tuning: a second cosine cycle of {hp['seg_ft']['epochs']} epochs (lr {hp['seg_ft']['lr']}) from the
+  phase-1 weights with twice the `Free` crops and defect-pixel weight {hp['seg_ft']['defect_pixel_weight']}, to cut
+  false alarms on defect-free texture (phase 1 alone reached validation defect AUROC ≈ 0.89 by max-pooling).
+- Image heads: multinomial logistic regression (C = {hp['head_C']}, no class weights: the networks already saw
+  class-balanced samples, and balanced head weights cost ≈ 0.25 accuracy on validation in a check on phase-1
+  features) on the pooled map statistics of the training images (plain and mirrored), written into the ONNX graph.
+- Class imbalance: class-balanced patch sampling, defect images drawn twice per SegNet epoch, defect-pixel weight in
+  the pixel loss; the head keeps the natural class prior.
+
+## Validation results (fold {hp['fold']}, n = {summary['n']})
+{metrics_table(summary, ci)}
+
+Operating point: defect recall ≥ 0.98 on validation → `review_threshold` = {ops['review_threshold']:.4f};
+`fail_threshold` = {ops['fail_threshold']:.4f} (≤ 2 % of Free images decided `fail`). `escape_rate` = defects decided
+`pass`; `false_reject_rate` = Free decided `fail`; `good_sent_to_review_or_fail` = Free not passed.
+
+### Members alone (calibrated, same thresholds)
+| member | accuracy | macro_f1 | auroc | ece | escape_rate | false_reject_rate |
+|---|---:|---:|---:|---:|---:|---:|
+{singles}
+
+### Per class (arg-max prediction)
+{per_class_table(summary, thr)}
+
+### Confusion (rows true, columns predicted)
+{confusion_table(summary, CLASS_NAMES)}
+
+### Localization (validation defect images with a non-empty mask)
+{loc_text}
+(`pixel_auroc_defect_images`: heatmap vs mask cells; `hottest_cell_on_defect`: share of images whose maximum heatmap
+cell lies on the mask, dilated by one cell.)
+
+### Resampler robustness
+All figures above use the validation images decoded and resized **by sharp** exactly as the gateway does
+(`toColourspace('b-w')`, `resize(256, 256, fit 'fill', kernel 'lanczos3')`). The same images resized by PIL's
+Lanczos filter instead (what the networks were trained on, with PIL bilinear as augmentation), through the exported
+graphs at the same thresholds: {', '.join(f'{k} = {v:.4f}' if isinstance(v, float) else f'{k} = {v}' for k, v in serve.items())}.
+
+## Export checks
+- ONNX opset 17, dynamic batch. Parity PyTorch vs onnxruntime-node on the {n_val} validation images (max abs
+  difference): """ + ', '.join(f'{k} {v:.2e}' for k, v in parity.items()) + f""".
+- Sizes: {', '.join(f'{k} {v / 1024:.1f} KiB' for k, v in sizes.items())} (limit 20 MB each).
+- onnxruntime-node, 1 thread, batch 16: SegNet {ms['segnet']:.2f} ms, PatchNet {ms['patchnet']:.2f} ms per image
+  (shared CPU; not a benchmark).
+
+## Known limits
+- Quality bars of issue 4 (accuracy ≥ 0.97, macro-F1 ≥ 0.92, AUROC ≥ 0.99, escape ≤ 2 % at ≤ 5 % false rejects):
+  {'met' if met else 'NOT all met'} on this validation fold — see the table above.
+- One validation fold of {n_val} images ({support_text}): intervals are wide and the rare classes'
+  per-class figures rest on a handful of images. No k-fold spread was affordable on the shared 2-core CPU.
+- The heads were fitted on training-image statistics; the networks saw those images, so the heads may be
+  over-confident before temperature scaling (the temperatures correct this on validation).
+- The aspect ratio is not kept: images far from the dataset's shapes (≈ 100–630 × 220–400 px) are out of scope.
+- The heatmap has 4-pixel cells in the resized image; hairline cracks may show as faint, broken lines.
+"""

@@ -1,0 +1,212 @@
+"""Calibrates and combines the two visual classifiers, exports ONNX, writes the visual_* models."""
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.metrics import roc_auc_score
+
+from ..common import calibration, drift, metrics, repo_writer
+from ..common.combiner_graph import build_combiner, combine_numpy, mixture
+from ..common.log import log
+from ..common.onnx_check import export_torch, parity, run_onnx
+from .data import CLASS_NAMES, DEFECT_CLASSES, GOOD_CLASS, SIZE
+from .train import HP, SERVE_KEY
+
+TARGET_RECALL = 0.98
+MAX_FALSE_REJECT = 0.02
+WEIGHTS = [0.25, 0.5, 0.75]     # candidate weights of the SegNet member in the combiner
+HEATMAP_THRESHOLD = 0.5
+SEVERITY = {'Break': 'critical', 'Crack': 'critical', 'Blowhole': 'major', 'Fray': 'major', 'Uneven': 'minor'}
+
+
+@torch.no_grad()
+def outputs(model, x, batch=16):
+    model.eval()
+    logits, heat = [], []
+    for i in range(0, len(x), batch):
+        out = model(torch.from_numpy(x[i:i + batch]))
+        if isinstance(out, tuple):
+            logits.append(out[0])
+            heat.append(out[1])
+        else:
+            logits.append(out)
+    return torch.cat(logits).numpy(), (torch.cat(heat).numpy() if heat else None)
+
+
+def localization(heat, masks, y, good):
+    """Pixel AUROC of the heatmap against masks (max-pooled to the heatmap grid) and the share of defect images
+    whose hottest cell lies on the (one-cell dilated) mask, over defect images with a non-empty mask."""
+    m = F.max_pool2d(torch.from_numpy(masks[:, None].astype(np.float32)), 4).numpy()
+    sel = [i for i in range(len(y)) if y[i] != good and m[i].any()]
+    if not sel:
+        return {}
+    dil = F.max_pool2d(torch.from_numpy(m[sel]), 3, 1, 1).numpy()
+    hits = [dil[j, 0].flat[heat[i, 0].argmax()] > 0 for j, i in enumerate(sel)]
+    return {'pixel_auroc_defect_images': float(roc_auc_score(m[sel].ravel() > 0, heat[sel].ravel())),
+            'hottest_cell_on_defect': float(np.mean(hits)), 'n_images': len(sel)}
+
+
+def serve_path_check(images, va, yv, paths, probs, p_def, ops, good):
+    """Robustness to the resampler: the same validation images resized by PIL (Lanczos) instead of sharp, through
+    the exported graphs at the shipped thresholds."""
+    from ..common.serve_check import compare_pixels
+    xs, xp = images[SERVE_KEY][va], images['lanczos3'][va]
+    o_seg, _ = run_onnx(paths['segnet'], {'IMAGE': xp}, ['LOGITS'], batch=16)
+    o_patch, _ = run_onnx(paths['patchnet'], {'IMAGE': xp}, ['LOGITS'], batch=16)
+    o, _ = run_onnx(paths['combiner'], {'LOGITS_SEG': o_seg['LOGITS'], 'LOGITS_PATCH': o_patch['LOGITS']},
+                    ['PROBS', 'DEFECT_PROB'])
+    s = metrics.summary(o['PROBS'].astype(np.float64), yv, good, ops, CLASS_NAMES)
+    out = compare_pixels(xs, xp)
+    out.update({k: s[k] for k in ['accuracy', 'macro_f1', 'auroc', 'escape_rate', 'false_reject_rate']})
+    out['max_abs_diff_defect_prob'] = float(np.abs(o['DEFECT_PROB'][:, 0] - p_def).max())
+    out['argmax_changed'] = int((o['PROBS'].argmax(1) != probs.argmax(1)).sum())
+    log(f'PIL-resized validation images through the served graphs: {out}')
+    return out
+
+
+def export_all(args, fitted):
+    ds, images, masks, y, tr, va, seg, patch = fitted
+    good = CLASS_NAMES.index(GOOD_CLASS)
+    xv, yv = images[SERVE_KEY][va], y[va]
+    la, heat = outputs(seg, xv)
+    lb, _ = outputs(patch, xv)
+    ta, tb = calibration.fit_temperature(la, yv), calibration.fit_temperature(lb, yv)
+    best = None
+    for w in WEIGHTS:
+        members = [('LOGITS_SEG', ta, w), ('LOGITS_PATCH', tb, 1 - w)]
+        p, _ = combine_numpy([la, lb], members, good)
+        nll = -np.log(np.clip(p[np.arange(len(yv)), yv], 1e-12, 1)).mean()
+        if best is None or nll < best[0] - 1e-9:
+            best = (nll, w, members)
+    _, w_seg, members = best
+    # Averaging two calibrated members leaves the mixture under-confident: one more temperature on its log.
+    t_final = calibration.fit_temperature(np.log(np.maximum(mixture([la, lb], members), 1e-30)), yv)
+    probs, p_def = combine_numpy([la, lb], members, good, t_final)
+    p_def = p_def[:, 0]
+    ops = calibration.operating_point(p_def, yv != good, TARGET_RECALL, MAX_FALSE_REJECT)
+    defect_idx = [CLASS_NAMES.index(c) for c in DEFECT_CLASSES]
+    thr = {CLASS_NAMES[c]: t for c, t in calibration.class_thresholds(probs, yv, defect_idx).items()}
+    summary = metrics.summary(probs, yv, good, ops, CLASS_NAMES)
+    keys = ['accuracy', 'macro_f1', 'auroc', 'ece', 'escape_rate', 'false_reject_rate']
+    ci = metrics.bootstrap(probs, yv, good, ops, CLASS_NAMES, keys)
+    single = {}
+    for name, lg, t in [('segnet', la, ta), ('patchnet', lb, tb)]:
+        pr = calibration.calibrated(lg, t)
+        s = metrics.summary(pr, yv, good, ops, CLASS_NAMES)
+        single[name] = {k: s[k] for k in keys}
+    loc = localization(heat, masks[va], yv, good)
+    log(f"visual val: T_seg={ta:.3f} T_patch={tb:.3f} w_seg={w_seg} acc {summary['accuracy']:.4f} "
+        f"macroF1 {summary['macro_f1']:.4f} AUROC {summary['auroc']:.4f} ops {ops} single {single} loc {loc}")
+
+    work = os.path.join(args.ckpt_dir, 'export')
+    os.makedirs(work, exist_ok=True)
+    paths = {n: os.path.join(work, f'{n}.onnx') for n in ['segnet', 'patchnet', 'combiner']}
+    example = torch.zeros(2, 1, SIZE, SIZE, dtype=torch.uint8)
+    export_torch(seg, example, paths['segnet'], ['IMAGE'], ['LOGITS', 'HEATMAP'])
+    export_torch(patch, example, paths['patchnet'], ['IMAGE'], ['LOGITS'])
+    build_combiner(paths['combiner'], members, len(CLASS_NAMES), good, final_temperature=t_final)
+    o_seg, ms_seg = run_onnx(paths['segnet'], {'IMAGE': xv}, ['LOGITS', 'HEATMAP'], batch=16)
+    o_patch, ms_patch = run_onnx(paths['patchnet'], {'IMAGE': xv}, ['LOGITS'], batch=16)
+    d_seg = parity('visual_segnet', {'LOGITS': la, 'HEATMAP': heat}, o_seg, 1e-3, log, relative=True)
+    d_patch = parity('visual_patchnet', {'LOGITS': lb}, o_patch, 1e-3, log, relative=True)
+    o_comb, _ = run_onnx(paths['combiner'], {'LOGITS_SEG': o_seg['LOGITS'], 'LOGITS_PATCH': o_patch['LOGITS']},
+                         ['PROBS', 'DEFECT_PROB'])
+    d_comb = parity('visual_ensemble', {'PROBS': probs, 'DEFECT_PROB': p_def[:, None]}, o_comb, 1e-3, log)
+    serve = serve_path_check(images, va, yv, paths, probs, p_def, ops, good)
+    sizes = {f'visual_{n}': os.path.getsize(p) for n, p in paths.items()}
+    for n, size in sizes.items():
+        assert size <= 20 * 1024 * 1024, f'{n} is larger than 20 MB'
+
+    repo = args.repo
+    version = args.version or repo_writer.next_version(repo, 'visual_ensemble')
+    h = SIZE // 4
+    pre = {'input_name': 'IMAGE', 'input_datatype': 'UINT8', 'input_layout': 'CHW', 'input_channels': 1,
+           'input_height': SIZE, 'input_width': SIZE, 'channel_order': 'GRAY', 'colourspace': 'b-w',
+           'resize_method': 'resize to input_height x input_width without keeping the aspect ratio',
+           'resize_fit': 'fill', 'resize_kernel': 'lanczos3',
+           'normalization': 'none (inside the model: (x - %.4f) / %.4f)' % (float(seg.norm.mean),
+                                                                            float(seg.norm.std))}
+    base = {'modality': 'visual', 'training_manifest_sha256': ds.manifest_sha256}
+    img_in = [{'name': 'IMAGE', 'type': 'uint8', 'dims': [1, SIZE, SIZE]}]
+    cfg = repo_writer.render_config(
+        'visual_segnet', platform='onnxruntime_onnx', max_batch_size=32, inputs=img_in,
+        outputs=[{'name': 'LOGITS', 'type': 'float32', 'dims': [6], 'label_filename': 'labels.txt'},
+                 {'name': 'HEATMAP', 'type': 'float32', 'dims': [1, h, h]}],
+        parameters={**base, **pre, 'role': 'classifier A (uncalibrated logits) + localization heatmap',
+                    'class_names_json': CLASS_NAMES, 'calibration_temperature': ta})
+    repo_writer.write_model(repo, 'visual_segnet', version, cfg, paths['segnet'], labels=CLASS_NAMES)
+    cfg = repo_writer.render_config(
+        'visual_patchnet', platform='onnxruntime_onnx', max_batch_size=32, inputs=img_in,
+        outputs=[{'name': 'LOGITS', 'type': 'float32', 'dims': [6], 'label_filename': 'labels.txt'}],
+        parameters={**base, **pre, 'role': 'classifier B (uncalibrated logits)', 'class_names_json': CLASS_NAMES,
+                    'calibration_temperature': tb})
+    repo_writer.write_model(repo, 'visual_patchnet', version, cfg, paths['patchnet'], labels=CLASS_NAMES)
+    cfg = repo_writer.render_config(
+        'visual_combiner', platform='onnxruntime_onnx', max_batch_size=32,
+        inputs=[{'name': 'LOGITS_SEG', 'type': 'float32', 'dims': [6]},
+                {'name': 'LOGITS_PATCH', 'type': 'float32', 'dims': [6]}],
+        outputs=[{'name': 'PROBS', 'type': 'float32', 'dims': [6], 'label_filename': 'labels.txt'},
+                 {'name': 'DEFECT_PROB', 'type': 'float32', 'dims': [1]}],
+        parameters={**base, 'role': ('PROBS = softmax(log(w*softmax(LOGITS_SEG/T_seg) + (1-w)*softmax(LOGITS_PATCH/T_patch))'
+                                     ' / T_final)'),
+                    'calibration_json': {'segnet': {'temperature': ta, 'weight': w_seg},
+                                         'patchnet': {'temperature': tb, 'weight': 1 - w_seg},
+                                         'final_temperature': t_final}})
+    repo_writer.write_model(repo, 'visual_combiner', version, cfg, paths['combiner'], labels=CLASS_NAMES)
+
+    params = {
+        **base, **pre,
+        'task': 'classification+localization',
+        'training_dataset': 'magnetic_tile (Huang, Qiu, Yuan 2020; no license stated, research use with citation)',
+        'outputs_json': {'probabilities': 'PROBS', 'defect_probability': 'DEFECT_PROB', 'heatmap': 'HEATMAP'},
+        'class_names_json': CLASS_NAMES, 'good_class': GOOD_CLASS, 'defect_classes_json': DEFECT_CLASSES,
+        'probabilities_calibrated': True,
+        'calibration_method': ('temperature scaling per member on validation, weighted average, then one temperature on '
+                               'the log of the mixture (in visual_combiner)'),
+        'calibration_json': {'applied_in_graph': True, 'method': 'temperature per member, weighted mean',
+                             'members': {'visual_segnet': {'temperature': ta, 'weight': w_seg},
+                                         'visual_patchnet': {'temperature': tb, 'weight': 1 - w_seg}},
+                             'final_temperature': t_final},
+        'class_thresholds_json': thr,
+        'review_threshold': ops['review_threshold'], 'fail_threshold': ops['fail_threshold'],
+        'decision_rule': ('DEFECT_PROB = 1 - PROBS[Free]; fail if DEFECT_PROB >= fail_threshold; review if '
+                          'review_threshold <= DEFECT_PROB < fail_threshold; else pass. Reported defect types: '
+                          'classes with PROBS >= their class threshold, and always the most probable defect class '
+                          'when the decision is not pass.'),
+        'operating_point_json': {'target_defect_recall': TARGET_RECALL, 'max_false_reject_rate': MAX_FALSE_REJECT,
+                                 'validation_escape_rate': summary['escape_rate'],
+                                 'validation_false_reject_rate': summary['false_reject_rate'],
+                                 'validation_review_rate': summary['review_rate']},
+        'heatmap_json': {'output': 'HEATMAP', 'dims': [1, h, h], 'stride': 4, 'value': 'P(defect) per cell',
+                         'threshold': HEATMAP_THRESHOLD,
+                         'to_image_coordinates': 'cell (row r, col c) covers input pixels [4r, 4r+4) x [4c, 4c+4) '
+                                                 'of the 256 x 256 resized image; scale by original/256 per axis',
+                         'validation': loc},
+        'severity_rules_json': {'per_class': SEVERITY, 'levels': ['minor', 'major', 'critical'],
+                                'escalate_one_level_if_heatmap_area_fraction_at_least': 0.05,
+                                'heatmap_area': 'fraction of HEATMAP cells >= heatmap_json.threshold'},
+        'drift_reference_json': {'scores': drift.score_reference(p_def),
+                                 'input': drift.image_reference(images[SERVE_KEY][tr])},
+        'validation_metrics_json': {**{k: summary[k] for k in ['n'] + keys}, 'pil_resized_robustness': serve},
+        'model_version_note': f'components visual_segnet, visual_patchnet, visual_combiner version {version}',
+    }
+    ens = repo_writer.render_config(
+        'visual_ensemble', platform='ensemble', max_batch_size=32, inputs=img_in,
+        outputs=[{'name': 'PROBS', 'type': 'float32', 'dims': [6], 'label_filename': 'labels.txt'},
+                 {'name': 'DEFECT_PROB', 'type': 'float32', 'dims': [1]},
+                 {'name': 'HEATMAP', 'type': 'float32', 'dims': [1, h, h]}],
+        parameters=params,
+        steps=[{'model': 'visual_segnet', 'inputs': {'IMAGE': 'IMAGE'},
+                'outputs': {'LOGITS': 'logits_seg', 'HEATMAP': 'HEATMAP'}},
+               {'model': 'visual_patchnet', 'inputs': {'IMAGE': 'IMAGE'}, 'outputs': {'LOGITS': 'logits_patch'}},
+               {'model': 'visual_combiner', 'inputs': {'LOGITS_SEG': 'logits_seg', 'LOGITS_PATCH': 'logits_patch'},
+                'outputs': {'PROBS': 'PROBS', 'DEFECT_PROB': 'DEFECT_PROB'}}])
+    from .card_text import render_card
+    text = render_card(ds=ds, hp=HP, n_train=len(tr), n_val=len(va), ta=ta, tb=tb, w_seg=w_seg, t_final=t_final, ops=ops, thr=thr,
+                       summary=summary, ci=ci, single=single, loc=loc,
+                       parity={'segnet': d_seg, 'patchnet': d_patch, 'ensemble': d_comb},
+                       ms={'segnet': ms_seg / len(va), 'patchnet': ms_patch / len(va)}, sizes=sizes,
+                       version=version, seg=seg, patch=patch, serve=serve)
+    repo_writer.write_model(repo, 'visual_ensemble', version, ens, labels=CLASS_NAMES, card=text)
+    log(f'wrote visual_ensemble version {version} to {repo}')

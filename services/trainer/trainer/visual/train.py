@@ -1,0 +1,193 @@
+"""Visual (magnetic tile): SegNet on pixel masks + PatchNet on mask-centred patches, then image-level heads."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.linear_model import LogisticRegression
+
+from ..common import checkpoint
+from ..common.fit import fit
+from ..common.log import log
+from ..common.splits import stratified_holdout
+from .data import CLASS_NAMES, GOOD_CLASS, load
+from .models import PIXEL_TO_IMAGE, PatchNet, SegNet
+
+HP = dict(seed=20260402, n_folds=5, fold=0,
+          seg=dict(epochs=30, batch=16, crop=128, lr=2e-3, weight_decay=1e-4, defect_repeats=2, centred=0.7,
+                   defect_pixel_weight=4.0),
+          patch=dict(epochs=25, batch=64, per_defect_class=200, negatives=1000, lr=2e-3, weight_decay=1e-4,
+                     label_smoothing=0.05),
+          seg_ft=dict(epochs=15, lr=1e-3, weight_decay=1e-4, free_repeats=2, defect_pixel_weight=2.0),
+          patch_ft=dict(epochs=20, lr=1e-3),
+          head_C=1.0)
+FREE = CLASS_NAMES.index(GOOD_CLASS)
+IMAGE_TO_PIXEL = {img: k + 1 for k, img in enumerate(PIXEL_TO_IMAGE)}
+KERNELS = ('lanczos3', 'bilinear')   # PIL resamplers used for network training
+SERVE_KEY = 'sharp'                   # pixels as the gateway sends them: heads, calibration, validation
+
+
+def photometric(x, rng):
+    """x uint8 [B,1,h,w] -> jittered uint8 tensor: flips and +-10 % gain, +-10 grey-level offset."""
+    b = len(x)
+    out = x.copy()
+    hf = rng.random(b) < 0.5
+    vf = rng.random(b) < 0.5
+    out[hf] = out[hf][..., ::-1]
+    out[vf] = out[vf][..., ::-1, :]
+    f = out.astype(np.float32)
+    mean = f.mean(axis=(1, 2, 3), keepdims=True)
+    f = (f - mean) * rng.uniform(0.9, 1.1, (b, 1, 1, 1)) + mean + rng.uniform(-10, 10, (b, 1, 1, 1))
+    return np.clip(np.rint(f), 0, 255).astype(np.uint8), hf, vf
+
+
+def crop_origin(mask, size, crop, centred, rng):
+    ys, xs = np.nonzero(mask)
+    if len(ys) and rng.random() < centred:
+        j = rng.integers(len(ys))
+        cy, cx = ys[j] + rng.integers(-crop // 3, crop // 3 + 1), xs[j] + rng.integers(-crop // 3, crop // 3 + 1)
+        y0, x0 = cy - crop // 2, cx - crop // 2
+    else:
+        y0, x0 = rng.integers(0, size - crop + 1), rng.integers(0, size - crop + 1)
+    return int(np.clip(y0, 0, size - crop)), int(np.clip(x0, 0, size - crop))
+
+
+def fit_segnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phase='seg'):
+    """phase 'seg': training from scratch; 'seg_ft': a second, shorter cosine cycle from the phase-1 weights with
+    twice the Free crops and a lower defect-pixel weight (fewer false alarms on defect-free texture)."""
+    p = dict(hp['seg'], **hp.get(phase, {})) if phase != 'seg' else hp['seg']
+    size = masks.shape[1]
+    has_mask = masks.reshape(len(masks), -1).max(1) > 0
+    # Defect images whose mask is empty (4 Uneven) would teach "defect looks like background": left out here.
+    usable = np.array([i for i in tr if y[i] == FREE or has_mask[i]])
+    defect_idx = usable[y[usable] != FREE]
+    free_idx = usable[y[usable] == FREE]
+    if model is None:
+        torch.manual_seed(hp['seed'])
+        model = SegNet(mean, std)
+    weights = torch.tensor([1.0] + [p['defect_pixel_weight']] * 5)
+
+    def batches(rng, epoch):
+        pool = np.concatenate([np.repeat(defect_idx, p['defect_repeats']),
+                               np.repeat(free_idx, p.get('free_repeats', 1))])
+        order = rng.permutation(pool)
+        crop = p['crop']
+        for s in range(0, len(order) - p['batch'] + 1, p['batch']):
+            xs, ts = [], []
+            for i in order[s:s + p['batch']]:
+                y0, x0 = crop_origin(masks[i], size, crop, p['centred'], rng)
+                kernel = KERNELS[rng.integers(2)]
+                xs.append(images[kernel][i, :, y0:y0 + crop, x0:x0 + crop])
+                m = masks[i, y0:y0 + crop, x0:x0 + crop].astype(np.int64)
+                ts.append(m * (IMAGE_TO_PIXEL[y[i]] if y[i] != FREE else 0))
+            xb, hf, vf = photometric(np.stack(xs), rng)
+            t = np.stack(ts)
+            t[hf] = t[hf][..., ::-1]
+            t[vf] = t[vf][..., ::-1, :]
+            # Pixel targets at the output stride (4): a cell is a defect if any of its pixels is.
+            tt = torch.from_numpy(np.ascontiguousarray(t))
+            tt = F.max_pool2d(tt[:, None].float(), 4)[:, 0].long()
+            yield torch.from_numpy(xb), tt
+
+    def loss_fn(m, xb, tb):
+        return F.cross_entropy(m.pixel_logits(xb), tb, weight=weights)
+
+    return fit(model, batches, loss_fn, epochs=p['epochs'], base_lr=p['lr'], weight_decay=p['weight_decay'],
+               ckpt_dir=ckpt_dir, name='visual_' + phase, seed=hp['seed'] + (0 if phase == 'seg' else 7), log=log)
+
+
+def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phase='patch'):
+    """phase 'patch': from scratch; 'patch_ft': a second, shorter cosine cycle from the phase-1 weights."""
+    p = dict(hp['patch'], **hp.get(phase, {})) if phase != 'patch' else hp['patch']
+    size = masks.shape[1]
+    P = PatchNet.PATCH
+    has_mask = masks.reshape(len(masks), -1).max(1) > 0
+    if model is None:
+        torch.manual_seed(hp['seed'] + 1)
+        model = PatchNet(mean, std)
+    by_class = {c: tr[y[tr] == c] for c in range(len(CLASS_NAMES))}
+    defect_tr = tr[y[tr] != FREE]
+
+    def batches(rng, epoch):
+        items = []
+        for c in range(len(CLASS_NAMES)):
+            if c == FREE:
+                continue
+            for i in rng.choice(by_class[c], p['per_defect_class']):
+                y0, x0 = crop_origin(masks[i], size, P, 1.0 if has_mask[i] else 0.0, rng)
+                items.append((i, y0, x0, c))
+        for n in range(p['negatives']):
+            if n % 4 == 3:  # defect-free area of a defect image
+                i = rng.choice(defect_tr)
+                for _ in range(10):
+                    y0, x0 = crop_origin(masks[i], size, P, 0.0, rng)
+                    lo_y, lo_x = max(0, y0 - 8), max(0, x0 - 8)
+                    if has_mask[i] and not masks[i, lo_y:y0 + P + 8, lo_x:x0 + P + 8].any():
+                        items.append((i, y0, x0, FREE))
+                        break
+            else:
+                i = rng.choice(by_class[FREE])
+                y0, x0 = crop_origin(masks[i], size, P, 0.0, rng)
+                items.append((i, y0, x0, FREE))
+        order = rng.permutation(len(items))
+        for s in range(0, len(order) - p['batch'] + 1, p['batch']):
+            chosen = [items[k] for k in order[s:s + p['batch']]]
+            xs = [images[KERNELS[rng.integers(2)]][i, :, y0:y0 + P, x0:x0 + P] for i, y0, x0, _ in chosen]
+            xb, _, _ = photometric(np.stack(xs), rng)
+            yield torch.from_numpy(xb), torch.tensor([c for *_, c in chosen])
+
+    def loss_fn(m, xb, yb):
+        return F.cross_entropy(m.patch_logits(xb), yb, label_smoothing=p['label_smoothing'])
+
+    return fit(model, batches, loss_fn, epochs=p['epochs'], base_lr=p['lr'], weight_decay=p['weight_decay'],
+               ckpt_dir=ckpt_dir, name='visual_' + phase, seed=hp['seed'] + (0 if phase == 'patch' else 11), log=log)
+
+
+@torch.no_grad()
+def features_of(model, x, batch=16):
+    model.eval()
+    out = []
+    for i in range(0, len(x), batch):
+        f = model.features(torch.from_numpy(x[i:i + batch]))
+        out.append(f[0] if isinstance(f, tuple) else f)
+    return torch.cat(out).numpy()
+
+
+def fit_head(model, images, y, tr, C, seed):
+    """Logistic regression on pooled map statistics of the training images (plain and flipped), into the head."""
+    x = images[SERVE_KEY][tr]
+    feats = np.concatenate([features_of(model, x), features_of(model, np.ascontiguousarray(x[..., ::-1]))])
+    labels = np.concatenate([y[tr], y[tr]])
+    mu, sd = feats.mean(0), feats.std(0) + 1e-6
+    # No class weights here: the networks already saw class-balanced samples; the head keeps the natural prior so
+    # that accuracy and calibration are not traded for rare-class recall (tried: balanced weights cost 0.25 accuracy).
+    lr = LogisticRegression(C=C, max_iter=5000, random_state=seed)
+    lr.fit((feats - mu) / sd, labels)
+    with torch.no_grad():
+        model.head.mu.copy_(torch.tensor(mu, dtype=torch.float32))
+        model.head.sd.copy_(torch.tensor(sd, dtype=torch.float32))
+        model.head.linear.weight.copy_(torch.tensor(lr.coef_, dtype=torch.float32))
+        model.head.linear.bias.copy_(torch.tensor(lr.intercept_, dtype=torch.float32))
+    return model
+
+
+def fit_models(data_dir, ckpt_dir, hp=HP):
+    ds, images, masks, y = load(data_dir)
+    tr, va = stratified_holdout(y, hp['n_folds'], hp['fold'], hp['seed'])
+    mean, std = float(images['lanczos3'][tr].mean()), float(images['lanczos3'][tr].std())
+    log(f'visual: {len(tr)} train / {len(va)} val, pixel mean {mean:.1f} std {std:.1f}')
+    seg = fit_segnet(images, masks, y, tr, ckpt_dir, hp, mean, std)
+    if hp.get('seg_ft'):
+        seg = fit_segnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=seg, phase='seg_ft')
+    patch = fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std)
+    if hp.get('patch_ft'):
+        patch = fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=patch, phase='patch_ft')
+    done = checkpoint.load(ckpt_dir, 'visual_heads_v4')
+    if done is None:
+        fit_head(seg, images, y, tr, hp['head_C'], hp['seed'])
+        fit_head(patch, images, y, tr, hp['head_C'], hp['seed'])
+        checkpoint.save(ckpt_dir, 'visual_heads_v4', {'seg': seg.state_dict(), 'patch': patch.state_dict()})
+    else:
+        seg.load_state_dict(done['seg'])
+        patch.load_state_dict(done['patch'])
+    seg.eval()
+    patch.eval()
+    return ds, images, masks, y, tr, va, seg, patch

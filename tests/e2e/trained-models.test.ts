@@ -1,0 +1,84 @@
+// The committed trained ensembles (triton-model-repo/) load in model-server through the gateway's defaults and
+// answer real dataset items correctly: the gateway exactly as `npm start` runs it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RunningGateway } from '../../services/gateway/src/server';
+import { DATASETS, postImage, startTestGateway } from './gateway-harness';
+
+let gateway: RunningGateway;
+let url: string;
+
+beforeAll(async () => {
+  // The defaults: triton-model-repo and the *_ensemble routes.
+  ({ gateway, url } = await startTestGateway({ MODEL_REPOSITORY: '', MODEL_ROUTES: '' }));
+}, 180_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+});
+
+interface Body {
+  decision: string;
+  scores: Record<string, number>;
+  model: { name: string; version: string };
+  defects: Array<{ class: string; region?: { width: number; height: number } }>;
+}
+
+const image = (dataset: string, cls: string, file: string) =>
+  fs.readFileSync(path.join(DATASETS, dataset, 'images', cls, file));
+const top = (b: Body) => Object.entries(b.scores).sort((x, y) => y[1] - x[1])[0]![0];
+
+describe('trained ensembles through the gateway', () => {
+  it.each([
+    ['Crack', 'exp1_num_249594.jpg', 'fail'],
+    ['Blowhole', 'exp1_num_108719.jpg', 'fail'],
+    ['Free', 'exp0_num_743.jpg', 'pass'],
+  ])('visual_ensemble: magnetic tile %s %s → %s', async (cls, file, decision) => {
+    const res = await postImage(url, image('magnetic_tile', cls, file), {
+      modality: 'visual',
+      stationId: 'ci',
+    });
+    const body = (await res.json()) as Body;
+    expect(res.status).toBe(200);
+    expect(body.model.name).toBe('visual_ensemble');
+    expect(body.decision).toBe(decision);
+    expect(top(body)).toBe(cls);
+    if (decision === 'fail') expect(body.defects[0]?.region?.width).toBeGreaterThan(0);
+  });
+
+  it('thermal_ensemble: a Cell anomaly fails with the right class', async () => {
+    const res = await postImage(url, image('infrared_solar_modules', 'Cell', '4845.jpg'), {
+      modality: 'thermal',
+      stationId: 'ci',
+    });
+    const body = (await res.json()) as Body;
+    expect(res.status).toBe(200);
+    expect(body.model.name).toBe('thermal_ensemble');
+    expect(body.decision).toBe('fail');
+    expect(top(body)).toBe('Cell');
+  });
+
+  it('electrical_ensemble: a failing SECOM row is not passed', async () => {
+    const lines = fs.readFileSync(path.join(DATASETS, 'secom', 'dev.csv'), 'utf8').split('\n');
+    const header = lines[0]!.split(',');
+    const labelAt = header.indexOf('label');
+    const row = lines
+      .slice(1)
+      .find((l) => l.split(',')[labelAt] === 'fail')!
+      .split(',');
+    const measurements = header
+      .map((name, i) => [name, row[i]] as const)
+      .filter(([name]) => /^f\d+$/.test(name))
+      .map(([, v]) => (v === undefined || v === '' ? null : Number(v)));
+    const res = await fetch(`${url}/v1/inspections`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ modality: 'electrical', stationId: 'ci', measurements }),
+    });
+    const body = (await res.json()) as Body;
+    expect(res.status).toBe(200);
+    expect(body.model.name).toBe('electrical_ensemble');
+    expect(measurements).toHaveLength(590);
+    expect(body.decision).not.toBe('pass');
+  });
+});
