@@ -153,7 +153,7 @@ it(`completes a ${TOTAL}-image job after the gateway is killed mid-job, with exa
             (SELECT count(*)::int FROM inspections WHERE job_id::text = $1::text) AS inspections,
             (SELECT count(*)::int FROM inspection_items
               WHERE job_id::text = $1::text AND status = 'succeeded') AS items,
-            (SELECT count(*)::int FROM outbox WHERE topic = 'job.completed' AND payload->>'jobId' = $1::text) AS events`,
+            (SELECT count(*)::int FROM outbox WHERE topic = 'job.completed' AND payload->'data'->>'jobId' = $1::text) AS events`,
     [jobId],
   );
   const retried = await sql.query<{ n: number }>(

@@ -77,7 +77,7 @@ export class JobCompletion {
       topic: 'job.completed',
       // Per the event schema: keyed by lot, or by the job when it has no lot.
       key: job.options.lotId ?? job.id,
-      payload: { ...envelope(eventId, audit), ...facts },
+      payload: { ...envelope(eventId, audit), key: job.options.lotId ?? job.id, data: facts },
     });
   }
 }

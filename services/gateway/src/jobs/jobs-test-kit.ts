@@ -132,8 +132,8 @@ export async function jobCounts(
             (SELECT count(*)::int FROM audit_trail
               WHERE action = 'inspection.decided' AND payload->>'jobId' = $1::text) AS a,
             (SELECT count(*)::int FROM outbox
-              WHERE topic = 'inspection.completed' AND payload->>'jobId' = $1::text) AS e,
-            (SELECT count(*)::int FROM outbox WHERE topic = 'job.completed' AND payload->>'jobId' = $1::text) AS c`,
+              WHERE topic = 'inspection.completed' AND payload->'data'->>'jobId' = $1::text) AS e,
+            (SELECT count(*)::int FROM outbox WHERE topic = 'job.completed' AND payload->'data'->>'jobId' = $1::text) AS c`,
     [jobId],
   );
   const r = rows[0];

@@ -116,13 +116,16 @@ describe('batch jobs on real Postgres', () => {
     expect(await jobCounts(sql, jobId)).toEqual({ inspections: n, decisions: n, events: n, completions: 1 });
 
     const { rows } = await sql.query<{ payload: Record<string, unknown>; key: string }>(
-      `SELECT payload, key FROM outbox WHERE topic = 'job.completed' AND payload->>'jobId' = $1`,
+      `SELECT payload, key FROM outbox WHERE topic = 'job.completed' AND payload->'data'->>'jobId' = $1`,
       [jobId],
     );
     expect(rows[0]?.key).toBe('LOT-7');
     expect(rows[0]?.payload).toMatchObject({
       schemaVersion: 1,
       type: 'job.completed',
+      key: 'LOT-7',
+    });
+    expect(rows[0]?.payload.data).toMatchObject({
       status: 'completed',
       total: n,
       done: n,

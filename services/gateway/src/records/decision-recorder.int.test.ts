@@ -74,7 +74,8 @@ describe('DecisionRecorder on real Postgres', () => {
         schemaVersion: 1,
         eventId: e.eventId,
         type: e.topic,
-        inspectionId: decision.id,
+        key: 'station-7',
+        data: { inspectionId: decision.id },
         occurredAt: recorded.inspection.createdAt.toISOString(),
         audit: { id: audit?.id },
       });
@@ -158,7 +159,12 @@ describe('DecisionRecorder on real Postgres', () => {
     expect(event).toMatchObject({
       topic: 'model.lifecycle',
       key: 'visual_ensemble',
-      payload: { schemaVersion: 1, type: 'model.lifecycle', action: 'model.loaded', model: { version: '4' } },
+      payload: {
+        schemaVersion: 1,
+        type: 'model.lifecycle',
+        key: 'visual_ensemble',
+        data: { action: 'model.loaded', model: { version: '4' } },
+      },
     });
     await expect(
       recorder.recordModelChange({

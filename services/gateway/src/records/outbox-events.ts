@@ -1,8 +1,9 @@
 /**
  * The events written to the outbox (and published to Kafka by the relay). Every event is a JSON object with
  * `schemaVersion` (1), `eventId` (uuid; consumers de-duplicate on it), `type` (= the topic) and `occurredAt`
- * (database clock), `audit` (the id, and for model changes the seq, of the audit entry written in the same
- * transaction), plus the fields below. Fields are only ever added within a schema version.
+ * (database clock), `key` (the Kafka key), `audit` (the id, and for model changes the seq, of the audit entry
+ * written in the same transaction) and `data` (the fields below) — the layout of docs/events.md, which
+ * events/event-schema.ts validates. Fields are only ever added within a schema version.
  */
 import type { AuditEntry } from './audit-types';
 import type { InspectionRecord } from './inspection-store';
@@ -52,7 +53,7 @@ export function inspectionEvents(
   return topics.map((topic) => {
     const eventId = options.newId();
     const head = envelope(eventId, topic, inspection.createdAt.toISOString(), { id: auditId });
-    return { eventId, topic, key, payload: { ...head, ...body } };
+    return { eventId, topic, key, payload: { ...head, key, data: body } };
   });
 }
 
@@ -78,11 +79,14 @@ export function modelLifecycleEvent(
     key: change.model,
     payload: {
       ...envelope(eventId, 'model.lifecycle', audit.recordedAt, { id: audit.id, seq: audit.seq }),
-      action: change.action,
-      model: { name: change.model, version: change.version },
-      actor: change.actor,
-      reason: change.reason,
-      details: change.details,
+      key: change.model,
+      data: {
+        action: change.action,
+        model: { name: change.model, version: change.version },
+        actor: change.actor,
+        reason: change.reason,
+        details: change.details,
+      },
     },
   };
 }
