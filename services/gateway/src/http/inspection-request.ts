@@ -1,7 +1,7 @@
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { z } from 'zod';
 import { InputError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../domain/errors';
+import { inspectionFieldsSchema } from './inspection-fields';
 
 /** An inspection as the station sent it, before routing and preprocessing. */
 export interface InspectionInput {
@@ -15,29 +15,7 @@ export interface InspectionInput {
   measurements: unknown;
 }
 
-const id = z
-  .string()
-  .trim()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:@/-]+$/, 'letters, digits and . _ : @ / - only');
-
-const fieldsSchema = z.object({
-  modality: z.string().trim().min(1).max(32),
-  stationId: id,
-  lotId: id.optional(),
-  partId: id.optional(),
-  model: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9_.-]{1,128}$/)
-    .optional(),
-  version: z
-    .string()
-    .trim()
-    .regex(/^[0-9]{1,9}$/, 'a positive integer')
-    .optional(),
-});
+const fieldsSchema = inspectionFieldsSchema;
 
 const RAW_IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/tiff', 'image/webp', 'image/bmp']);
 const HEADER_FIELDS: Record<string, string> = {

@@ -6,11 +6,11 @@
  */
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { z } from 'zod';
 import { InputError, PayloadTooLargeError, findGatewayError } from '../domain/errors';
 import { detectFormat } from '../preprocess';
 import type { ObjectStore } from '../storage/object-store';
 import type { NewJobItem } from './job-store';
+import { inspectionFieldsSchema } from '../http/inspection-fields';
 
 export interface JobFields {
   modality: string;
@@ -35,29 +35,7 @@ export interface JobRequestLimits {
   maxPendingPuts?: number;
 }
 
-const id = z
-  .string()
-  .trim()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:@/-]+$/, 'letters, digits and . _ : @ / - only');
-
-const fieldsSchema = z.object({
-  modality: z.string().trim().min(1).max(32),
-  stationId: id,
-  lotId: id.optional(),
-  partId: id.optional(),
-  model: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9_.-]{1,128}$/)
-    .optional(),
-  version: z
-    .string()
-    .trim()
-    .regex(/^[0-9]{1,9}$/, 'a positive integer')
-    .optional(),
-});
+const fieldsSchema = inspectionFieldsSchema;
 
 const MIME: Record<string, string> = {
   jpeg: 'image/jpeg',
