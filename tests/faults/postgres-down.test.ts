@@ -167,13 +167,13 @@ it('answers 503 while Postgres is down, stays alive, recovers, and leaves nothin
                                      AND a.entity_id = i.id::text)) AS "withoutAudit",
               (SELECT count(*)::int FROM outbox WHERE topic LIKE 'inspection.%') AS outbox,
               (SELECT count(*)::int FROM outbox o WHERE topic LIKE 'inspection.%'
-                AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.id::text = o.payload->>'inspectionId'))
+                AND NOT EXISTS (SELECT 1 FROM inspections i WHERE i.id::text = o.payload->'data'->>'inspectionId'))
                 AS "outboxOrphans",
               (SELECT count(*)::int FROM inspections i
                 WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.topic = 'inspection.completed'
-                                    AND o.payload->>'inspectionId' = i.id::text)) AS "inspectionsWithoutEvents",
+                                    AND o.payload->'data'->>'inspectionId' = i.id::text)) AS "inspectionsWithoutEvents",
               (SELECT coalesce(max(n), 0)::int FROM (SELECT count(*) AS n FROM outbox
-                WHERE topic LIKE 'inspection.%' GROUP BY payload->>'inspectionId') per) AS "maxEventsPerInspection"`,
+                WHERE topic LIKE 'inspection.%' GROUP BY payload->'data'->>'inspectionId') per) AS "maxEventsPerInspection"`,
     );
     return rows[0]!;
   });
