@@ -63,7 +63,11 @@ describe('DecisionRecorder', () => {
     await expect(recorder.recordModelChange({ ...change, reason: ' ' })).rejects.toBeInstanceOf(InputError);
     const { audit, event } = await recorder.recordModelChange({ ...change, reason: ' rollout ' });
     expect(audit.reason).toBe('rollout');
-    expect(event).toMatchObject({ topic: 'model.lifecycle', key: 'm', payload: { action: 'model.loaded' } });
+    expect(event).toMatchObject({
+      topic: 'model.lifecycle',
+      key: 'm',
+      payload: { data: { action: 'model.loaded' } },
+    });
 
     await expect(
       recorder.recordCorrection({ correctsId: audit.id, actor: mlops, reason: '', correction: {} }),
