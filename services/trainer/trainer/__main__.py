@@ -1,4 +1,5 @@
-"""python3 -m trainer train visual|thermal|electrical [--data DIR] [--repo DIR] [--ckpt-dir DIR] [--stage ...]"""
+"""python3 -m trainer train visual|thermal|electrical [--data DIR] [--repo DIR] [--ckpt-dir DIR] [--stage ...]
+   python3 -m trainer split visual|thermal --out DIR   (the validation fold as a dataset folder, for npm run evaluate)"""
 import argparse
 import os
 import sys
@@ -24,7 +25,13 @@ def main(argv=None):
     t.add_argument('--stage', choices=['fit', 'all'], default='all',
                    help='fit: only train (resumable); all: train if needed, then calibrate, export, write')
     t.add_argument('--threads', type=int, default=2)
+    v = sub.add_parser('split', help='write the validation fold of an image dataset as a dataset folder (symlinks)')
+    v.add_argument('modality', choices=['visual', 'thermal'])
+    v.add_argument('--data', help='dataset folder with manifest.csv (default ../shared/datasets/<name>)')
+    v.add_argument('--out', required=True, help='folder to write (manifest.csv + symbolic links)')
     args = p.parse_args(argv)
+    if args.command == 'split':
+        return write_split(args)
     data = args.data or os.path.join(REPO_ROOT, '..', 'shared', 'datasets', DEFAULT_DATA[args.modality])
     args.data = os.path.abspath(data)
     args.ckpt_dir = os.path.join(args.ckpt_dir, args.modality)
@@ -37,6 +44,20 @@ def main(argv=None):
     else:
         from .electrical.pipeline import run
     run(args)
+    return 0
+
+
+def write_split(args):
+    from .common.split_export import write_validation_folder
+    data = os.path.abspath(args.data or os.path.join(REPO_ROOT, '..', 'shared', 'datasets', DEFAULT_DATA[args.modality]))
+    if args.modality == 'visual':
+        from .visual.data import CLASS_NAMES
+        from .visual.train import HP
+    else:
+        from .thermal.data import CLASS_NAMES
+        from .thermal.train import HP
+    n = write_validation_folder(data, args.out, CLASS_NAMES, HP)
+    print(f'{n} validation items of {data} -> {args.out}')
     return 0
 
 

@@ -64,6 +64,8 @@ Operating point: fail recall ≥ {hp['target_recall']} on the pooled out-of-fold
 - Quality bar of issue 4 (fail AUROC ≥ 0.80): {'met' if met else 'NOT met'} (mean {folds['auroc']['mean']:.4f} ±
   {folds['auroc']['sd']:.4f} over folds). Published results on SECOM mostly lie between 0.70 and 0.80; with 84
   fails, fold-to-fold spread is large and a single split can mislead.
+- The shipped forest is fitted on **all** dev rows, so `npm run evaluate` on `../shared/datasets/secom` is an
+  in-sample figure (near-perfect, meaningless for quality); the cross-validation table above is the estimate.
 - At a useful recall the false-alarm rate is high: this model ranks entities for inspection, it does not replace
   line testing. Most fails end up in the `review` band.
 - SECOM is one fab, 2008, chronological; process drift over time is likely. Watch `drift_reference_json`

@@ -61,6 +61,14 @@ decision is `review`. `escape_rate` = anomalies decided `pass`; `false_reject_ra
 The validation images decoded by sharp (`toColourspace('b-w')`, no resize) instead of PIL, through the exported
 graphs: {', '.join(f'{k} = {v:.4f}' if isinstance(v, float) else f'{k} = {v}' for k, v in serve.items())}.
 
+## Reproduce the validation figures through the served model
+```sh
+cd services/trainer && /usr/bin/python3 -m trainer split thermal --out /tmp/val-thermal   # manifest + symlinks, fold 0
+cd ../.. && npm run evaluate -- --model thermal_ensemble --data /tmp/val-thermal
+```
+`npm run evaluate` on the whole dev folder (`../shared/datasets/infrared_solar_modules`) mixes in the training images (80 %) and
+overstates quality; quote the validation fold.
+
 ## Export checks
 - ONNX opset {17}, dynamic batch dimension; parity PyTorch vs ONNX Runtime (onnxruntime-node) on all {n_val}
   validation images: max |Δ logits| = {parity[0]:.2e}, max |Δ probabilities| = {parity[1]:.2e}.
@@ -70,12 +78,14 @@ graphs: {', '.join(f'{k} = {v:.4f}' if isinstance(v, float) else f'{k} = {v}' fo
 ## Known limits
 - Quality bar of issue 4 (12-class accuracy ≥ 0.92, anomaly AUROC ≥ 0.97): {'met' if summary['accuracy'] >= 0.92 and (summary['auroc'] or 0) >= 0.97 else 'NOT met'} on this
   validation fold (accuracy {fmt(summary['accuracy'])}, AUROC {fmt(summary['auroc'])}). Training was limited to
-  {hp['epochs']} epochs of a small CNN on a shared 2-core CPU; published CNNs (0.885–0.921) train deeper nets
+  {hp['epochs'] + (hp['ft']['epochs'] if hp.get('ft') else 0)} epochs in all of a small CNN on a shared 2-core CPU; published CNNs (0.885–0.921) train deeper nets
   for far longer.
 - One validation fold, not k-fold: the intervals above are bootstrap intervals over the validation images, not
   fold-to-fold spread.
 - Rare classes (Diode-Multi, Hot-Spot, Hot-Spot-Multi, Soiling: 28–40 validation images each) have wide
-  uncertainty; Soiling, Cell-Multi and Hot-Spot are the most confused classes.
+  uncertainty; see the confusion table for the classes this model mixes up (mostly anomaly types taken for
+  No-Anomaly or for a neighbouring type, on this fold: Cell, Cell-Multi and Vegetation with one another,
+  Offline-Module and Shadowing with No-Anomaly).
 - Images from other cameras, resolutions or temperature scalings than the Raptor Maps set are out of scope;
   watch the input drift statistics in the config.
 """

@@ -96,6 +96,14 @@ All figures above use the validation images decoded and resized **by sharp** exa
 Lanczos filter instead (what the networks were trained on, with PIL bilinear as augmentation), through the exported
 graphs at the same thresholds: {', '.join(f'{k} = {v:.4f}' if isinstance(v, float) else f'{k} = {v}' for k, v in serve.items())}.
 
+## Reproduce the validation figures through the served model
+```sh
+cd services/trainer && /usr/bin/python3 -m trainer split visual --out /tmp/val-visual   # manifest + symlinks, fold 0
+cd ../.. && npm run evaluate -- --model visual_ensemble --data /tmp/val-visual
+```
+`npm run evaluate` on the whole dev folder (`../shared/datasets/magnetic_tile`) mixes in the training images (80 %) and
+overstates quality; quote the validation fold.
+
 ## Export checks
 - ONNX opset 17, dynamic batch. Parity PyTorch vs onnxruntime-node on the {n_val} validation images (max abs
   difference): """ + ', '.join(f'{k} {v:.2e}' for k, v in parity.items()) + f""".
