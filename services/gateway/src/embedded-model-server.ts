@@ -3,11 +3,19 @@ import * as path from 'node:path';
 import type { Logger } from 'pino';
 
 const BIN = path.resolve(__dirname, '../../model-server/bin/model-server.js');
+/** Lines of the child's output kept to explain a failed start. */
+const KEEP_LOG_LINES = 30;
+
+export interface EmbeddedModelServerOptions {
+  /** Models to load at start (`*`: every model in the repository). */
+  loadModels?: string[];
+  startTimeoutMs?: number;
+}
 
 /**
- * The embedded default: `model-server` as a child process on loopback, serving the configured repository.
- * A separate process keeps ONNX Runtime and its gRPC work off the gateway's event loop (two cores, two
- * processes). Its JSON log lines are passed through to the gateway's log.
+ * `model-server` as a child process on loopback, serving a repository: the gateway's embedded default, and the
+ * private server of an evaluation run. A separate process keeps ONNX Runtime and its gRPC work off the caller's
+ * event loop (two cores, two processes). Its JSON log lines are passed through to the caller's log.
  */
 export class EmbeddedModelServer {
   private constructor(
@@ -19,8 +27,10 @@ export class EmbeddedModelServer {
   static async start(
     repository: string,
     log: Logger,
-    startTimeoutMs = 120_000,
+    options: EmbeddedModelServerOptions = {},
   ): Promise<EmbeddedModelServer> {
+    const startTimeoutMs = options.startTimeoutMs ?? 120_000;
+    const loads = (options.loadModels ?? ['*']).flatMap((m) => ['--load-model', m]);
     const child = spawn(
       process.execPath,
       [
@@ -29,8 +39,7 @@ export class EmbeddedModelServer {
         repository,
         '--model-control-mode',
         'explicit',
-        '--load-model',
-        '*',
+        ...loads,
         '--grpc-address',
         '127.0.0.1',
         '--grpc-port',
@@ -42,11 +51,19 @@ export class EmbeddedModelServer {
     );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const childLog = log.child({ component: 'model-server' });
+    const recent: string[] = [];
+    const remember = (line: string): void => {
+      if (line.trim() === '') return;
+      recent.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+      if (recent.length > KEEP_LOG_LINES) recent.shift();
+    };
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error('embedded model-server did not start in time')),
-        startTimeoutMs,
-      );
+      const timer = setTimeout(() => {
+        child.kill('SIGTERM');
+        reject(
+          new Error(`model-server did not start within ${startTimeoutMs / 1000} s:\n${recent.join('\n')}`),
+        );
+      }, startTimeoutMs);
       let buffered = '';
       child.stdout?.on('data', (chunk: Buffer) => {
         buffered += chunk.toString('utf8');
@@ -54,6 +71,7 @@ export class EmbeddedModelServer {
         while ((nl = buffered.indexOf('\n')) >= 0) {
           const line = buffered.slice(0, nl);
           buffered = buffered.slice(nl + 1);
+          remember(line);
           const port = forward(childLog, line);
           if (port !== undefined) {
             clearTimeout(timer);
@@ -61,18 +79,30 @@ export class EmbeddedModelServer {
           }
         }
       });
-      child.stderr?.on('data', (chunk: Buffer) => childLog.warn(chunk.toString('utf8').trim()));
+      child.stderr?.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        text.split('\n').forEach(remember);
+        childLog.warn(text.trim());
+      });
       void exited.then((code) => {
         clearTimeout(timer);
-        reject(new Error(`embedded model-server exited with status ${code} before it was ready`));
+        reject(
+          new Error(`model-server exited with status ${code} before it was ready:\n${recent.join('\n')}`),
+        );
       });
     });
     return new EmbeddedModelServer(child, `127.0.0.1:${port}`, exited);
   }
 
-  /** SIGTERM, then wait: model-server finishes in-flight requests and exits 0. */
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+  /** SIGTERM (model-server finishes in-flight requests and exits 0), SIGKILL after `graceMs`; waits for the exit. */
+  async stop(graceMs = 15_000): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      const code = await this.exited;
+      clearTimeout(timer);
+      return code;
+    }
     return this.exited;
   }
 }

@@ -8,7 +8,8 @@ import { describeMapping, mapClasses, type LabelSpace } from './class-mapping';
 import { gatewayImageLimits, countVersions } from './cli-options';
 import { datasetClassCounts, loadDataset } from './dataset';
 import { featurePlanFor, predictDirect, readContract } from './direct-evaluator';
-import { assertModelInRepository, ModelServerProcess } from './model-server-process';
+import type { EmbeddedModelServer } from '../embedded-model-server';
+import { assertModelInRepository, startEvaluationServer } from './model-server-process';
 import { buildReport, type EvaluationReport } from './report';
 import { progressPrinter } from './work-pool';
 
@@ -29,7 +30,7 @@ export interface ModelEvaluationOptions {
 
 export async function evaluateModel(options: ModelEvaluationOptions): Promise<EvaluationReport> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  let server: ModelServerProcess | undefined;
+  let server: EmbeddedModelServer | undefined;
   let address = options.url;
   const endpoint: Record<string, string> = {};
   if (address === undefined) {
@@ -37,7 +38,7 @@ export async function evaluateModel(options: ModelEvaluationOptions): Promise<Ev
     if (repository === undefined) throw new Error('evaluateModel needs a url or a repository');
     await assertModelInRepository(repository, options.model);
     log(`starting model-server on ${repository} (model ${options.model}) …`);
-    server = await ModelServerProcess.start(repository, options.model);
+    server = await startEvaluationServer(repository, options.model);
     address = server.address;
     endpoint.model_server = address;
     endpoint.repository = repository;
