@@ -277,3 +277,30 @@ describe('DynamicBatcher', () => {
     expect(() => batcher(run, { maxWaitMs: -1 })).toThrow(RangeError);
   });
 });
+
+describe('DynamicBatcher admission by deadline', () => {
+  it('refuses at once with 429 a request whose deadline the queued work ahead would outlast', async () => {
+    // A learned model: every batch takes 100 ms whatever its size.
+    const latency = new LatencyModel({ minSamples: 4 });
+    for (let i = 0; i < 8; i++) latency.observe(1 + (i % 4), 100);
+    const fake = fakeRun(() => 100);
+    const b = batcher(fake.run, { latency, maxBatchSize: 2 });
+    // Six requests queue three batches ahead (≈ 300 ms of work).
+    const queued = Array.from({ length: 6 }, (_, i) => b.submit(i, later(10_000)));
+    await expect(b.submit(99, later(150))).rejects.toBeInstanceOf(TooManyRequestsError);
+    expect(b.stats().rejectedLate).toBe(1);
+    // A request with room for the work ahead is accepted and answered.
+    const roomy = b.submit(7, later(10_000));
+    await jest.advanceTimersByTimeAsync(2_000);
+    await expect(Promise.all([...queued, roomy])).resolves.toHaveLength(7);
+  });
+
+  it('does not refuse by deadline before the latency model has learned from real batches', async () => {
+    const fake = fakeRun(() => 5);
+    const b = batcher(fake.run, { latency: new LatencyModel({ minSamples: 4, defaultFixedMs: 10_000 }) });
+    const p = b.submit(1, later(50));
+    await jest.advanceTimersByTimeAsync(100);
+    await expect(p).resolves.toMatchObject({ result: expect.anything() });
+    expect(b.stats().rejectedLate).toBe(0);
+  });
+});

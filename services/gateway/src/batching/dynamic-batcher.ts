@@ -48,6 +48,8 @@ export interface BatcherStats {
   latency: LatencyCoefficients;
   /** Requests refused because the queue was full. */
   rejectedFull: number;
+  /** Requests refused at once because the queued work ahead would outlast their deadline. */
+  rejectedLate: number;
   /** Requests dropped because their deadline passed before dispatch (or had passed on arrival). */
   expired: number;
   /** Batches dispatched, by the rule that flushed them. */
@@ -72,6 +74,7 @@ export class DynamicBatcher<I, O> {
   private batches = 0;
   private items = 0;
   private rejectedFull = 0;
+  private rejectedLate = 0;
   private expired = 0;
   private readonly flushes = Object.fromEntries(FLUSH_REASONS.map((r) => [r, 0])) as Record<
     FlushReason,
@@ -127,6 +130,20 @@ export class DynamicBatcher<I, O> {
         }),
       );
     }
+    // Admission by deadline: once the latency model has learned from real batches, a request that would wait
+    // behind more work than its deadline allows is refused now with 429 (back-pressure the client can act on)
+    // instead of timing out in the queue later with 504.
+    const expectedMs = this.expectedCompletionMs();
+    if (this.latency.learned && now + expectedMs > deadline) {
+      this.rejectedLate++;
+      return Promise.reject(
+        new TooManyRequestsError(
+          `${name}: about ${Math.round(expectedMs)} ms of queued work ahead, more than the request's deadline allows`,
+          this.retryAfterSeconds(),
+          { details: { queued: this.queue.length, expectedMs: Math.round(expectedMs) } },
+        ),
+      );
+    }
     this.arrivals.note(now);
     return new Promise<BatchedResult<O>>((resolve, reject) => {
       this.queue.push({ item, deadline, enqueuedAt: now, resolve, reject });
@@ -158,6 +175,7 @@ export class DynamicBatcher<I, O> {
       meanBatchSize: this.batches === 0 ? 0 : this.items / this.batches,
       latency: this.latency.coefficients(),
       rejectedFull: this.rejectedFull,
+      rejectedLate: this.rejectedLate,
       expired: this.expired,
       flushes: { ...this.flushes },
     };
@@ -165,11 +183,19 @@ export class DynamicBatcher<I, O> {
 
   /** Seconds until the queue ahead of a new request has probably cleared; at least 1. */
   private retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(this.expectedCompletionMs() / 1000));
+  }
+
+  /**
+   * When a request submitted now would probably be answered: the batches queued ahead of it (full ones, the
+   * conservative case) plus those in flight, run `maxInFlight` at a time, each taking the model's batch time.
+   */
+  private expectedCompletionMs(): number {
     const { maxBatchSize, maxInFlight } = this.options;
-    const batchesAhead = Math.ceil((this.queue.length + 1) / maxBatchSize) + this.inFlight;
-    const rounds = Math.ceil(batchesAhead / maxInFlight);
-    const ms = rounds * this.latency.predict(maxBatchSize);
-    return Math.max(1, Math.ceil(ms / 1000));
+    const queuedBatches = Math.ceil((this.queue.length + 1) / maxBatchSize);
+    const rounds = Math.ceil((queuedBatches + this.inFlight) / maxInFlight);
+    const lastBatch = Math.min(maxBatchSize, this.queue.length + 1);
+    return (rounds - 1) * this.latency.predict(maxBatchSize) + this.latency.predict(lastBatch);
   }
 
   private pump(): void {

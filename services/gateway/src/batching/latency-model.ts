@@ -84,6 +84,11 @@ export class LatencyModel {
     return this.count;
   }
 
+  /** Whether the fit rests on observed batches rather than on the configured defaults. */
+  get learned(): boolean {
+    return this.count >= this.minSamples;
+  }
+
   coefficients(): LatencyCoefficients {
     this.fitted ??= this.fit();
     return this.fitted;
