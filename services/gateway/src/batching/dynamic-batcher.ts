@@ -20,7 +20,7 @@ export interface DynamicBatcherOptions<I, O> {
   maxInFlight: number;
   /** Upper bound on how long a request waits for company while an executor slot is free. */
   maxWaitMs: number;
-  /** Executes one batch: one result per item, same order. `deadline` = earliest item deadline (epoch ms). */
+  /** Executes one batch: one result per item, same order. `deadline` = latest item deadline (epoch ms). */
   run: (items: I[], deadline: number) => Promise<O[]>;
   /** Clock in epoch ms; deadlines use the same clock. Default `Date.now`. */
   now?: () => number;
@@ -245,9 +245,11 @@ export class DynamicBatcher<I, O> {
     this.inFlight++;
     this.batches++;
     this.items += entries.length;
-    let deadline = Infinity;
+    // The batch may run until the latest deadline among its items: with the earliest, one urgent item would fail
+    // the whole batch on a slow model. Items already past their deadline never get here (expired before dispatch).
+    let deadline = -Infinity;
     const inputs = entries.map((entry) => {
-      deadline = Math.min(deadline, entry.deadline);
+      deadline = Math.max(deadline, entry.deadline);
       return entry.item;
     });
     let execution: Promise<O[]>;
