@@ -97,6 +97,49 @@ describe('ImagePreprocessor on dataset images', () => {
     }
   });
 
+  it('a colour image for a GRAY model becomes PIL-style luma (ITU-R 601-2), not libvips b-w', async () => {
+    const [width, height] = [40, 30];
+    const pixels = Buffer.alloc(width * height * 3);
+    for (let i = 0; i < width * height; i++) {
+      // Saturated colours, where the two conversions differ most, plus a gray ramp.
+      const kind = i % 4;
+      pixels.set(
+        kind === 3
+          ? [i % 256, i % 256, i % 256]
+          : [kind === 0 ? 230 : 10, kind === 1 ? 220 : 20, 200 * (kind === 2 ? 1 : 0)],
+        i * 3,
+      );
+    }
+    const png = await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
+    const out = await preprocessor.preprocess(png, gray(width, height));
+    expect(out.source.channels).toBe(3);
+    expect(out.shape).toEqual([1, height, width]);
+    let maxVsBw = 0;
+    const bw = await sharp(png).toColourspace('b-w').raw().toBuffer();
+    for (let i = 0; i < width * height; i++) {
+      const [r, g, b] = [pixels[i * 3]!, pixels[i * 3 + 1]!, pixels[i * 3 + 2]!];
+      // PIL's convert('L'): (R*19595 + G*38470 + B*7471 + 0x8000) >> 16.
+      expect(out.data[i]).toBe((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+      maxVsBw = Math.max(maxVsBw, Math.abs(out.data[i]! - bw[i]!));
+    }
+    expect(maxVsBw).toBeGreaterThan(20); // the libvips conversion would have been far off
+  });
+
+  it('a 16-bit colour PNG for a GRAY model scales to 8 bits before the luma step', async () => {
+    const [width, height] = [8, 8];
+    const samples = new Uint16Array(width * height * 3);
+    for (let i = 0; i < width * height; i++) samples.set([65535, 32896, 0], i * 3); // 255, 128, 0 in 8 bits
+    const png16 = await sharp(samples, { raw: { width, height, channels: 3 } })
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
+    const out = await preprocessor.preprocess(png16, gray(width, height));
+    expect(out.source.bitsPerSample).toBe(16);
+    expect([...new Set(out.data)]).toEqual([(255 * 19595 + 128 * 38470 + 0x8000) >> 16]);
+  });
+
   it('FP32 applies (pixel * scale - mean) / std to the UINT8 pixels', async () => {
     const [first] = firstImagePerClass('magnetic_tile');
     const bytes = readFileSync(first!.file);

@@ -145,7 +145,7 @@ export class ImagePreprocessor {
     if (pixels === undefined) {
       source ??= await this.decoder.readHeader(bytes, format);
       this.checkPixelLimit({ format, ...source });
-      pixels = await this.decoder.decode(bytes, format, spec);
+      pixels = await this.decoder.decode(bytes, format, spec, source.channels);
     }
     if (source === undefined) throw new Error('image header was not read'); // unreachable: read above
     const decoded = performance.now();

@@ -41,8 +41,18 @@ export function applySharpProcessPolicy(): void {
 export class SharpDecoder {
   constructor(private readonly options: SharpDecoderOptions) {}
 
-  /** Decodes and resizes to `spec` (HWC, 8-bit, GRAY or RGB); the tensor conversion happens elsewhere. */
-  async decode(bytes: Buffer, format: AcceptedFormat, spec: ImageSpec): Promise<Buffer> {
+  /**
+   * Decodes and resizes to `spec` (HWC, 8-bit, GRAY or RGB); the tensor conversion happens elsewhere.
+   * `sourceChannels` (from the header) picks how a colour image becomes gray for a GRAY model: see `toLuma`.
+   */
+  async decode(
+    bytes: Buffer,
+    format: AcceptedFormat,
+    spec: ImageSpec,
+    sourceChannels: number,
+  ): Promise<Buffer> {
+    const colourToGray = spec.channels === 1 && sourceChannels >= 3;
+    const outChannels = colourToGray ? 3 : spec.channels;
     const pipeline = this.open(bytes)
       // EXIF orientation first (same as `.rotate()` with no angle), so "up" is what the camera meant.
       .autoOrient()
@@ -58,9 +68,10 @@ export class SharpDecoder {
         // inputs, and the model was trained on full-resolution resizes.
         fastShrinkOnLoad: false,
       })
-      // 'b-w' for GRAY models, sRGB for RGB/BGR ones (the BGR swap happens in the tensor step). libvips converts
-      // 16-bit inputs (grey16/rgb16) by scaling, so 65535 → 255 and the full range is kept.
-      .toColourspace(spec.channels === 1 ? 'b-w' : 'srgb')
+      // 'b-w' for gray sources of GRAY models, sRGB otherwise (the BGR swap happens in the tensor step; colour
+      // sources of GRAY models are reduced to luma below). libvips converts 16-bit inputs (grey16/rgb16) and
+      // CMYK by scaling / colour management, so 65535 → 255 and the full range is kept.
+      .toColourspace(outChannels === 1 ? 'b-w' : 'srgb')
       .timeout({ seconds: this.options.timeoutSeconds })
       .raw({ depth: 'uchar' });
     let result: { data: Buffer; info: sharp.OutputInfo };
@@ -70,13 +81,13 @@ export class SharpDecoder {
       throw this.mapError(err, format);
     }
     const { data, info } = result;
-    if (info.width !== spec.width || info.height !== spec.height || info.channels !== spec.channels) {
+    if (info.width !== spec.width || info.height !== spec.height || info.channels !== outChannels) {
       throw new Error(
         `sharp returned ${info.width}x${info.height}x${info.channels}, expected ` +
-          `${spec.width}x${spec.height}x${spec.channels}`,
+          `${spec.width}x${spec.height}x${outChannels}`,
       );
     }
-    return data;
+    return colourToGray ? toLuma(data) : data;
   }
 
   /** Header facts for formats the cheap probe does not parse (TIFF, WebP), or when the probe came up short. */
@@ -136,6 +147,20 @@ export class SharpDecoder {
       details: { format },
     });
   }
+}
+
+/**
+ * sRGB HWC bytes → 8-bit luma, ITU-R 601-2 on the gamma-encoded values with round-half-up in 16.16 fixed point:
+ * bit for bit what the trainer's PIL `convert('L')` computes. libvips' own 'b-w' weighs linear-light values with
+ * Rec. 709 coefficients instead, which differs by up to about 70 grey levels on saturated colours, so a colour
+ * camera's image would not look like the training data to a GRAY model.
+ */
+export function toLuma(rgb: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(rgb.length / 3);
+  for (let i = 0, j = 0; i < out.length; i++, j += 3) {
+    out[i] = (rgb[j]! * 19595 + rgb[j + 1]! * 38470 + rgb[j + 2]! * 7471 + 0x8000) >>> 16;
+  }
+  return out;
 }
 
 /** The libvips error without sharp's and the loaders' prefixes, on one line (client-safe: no paths). */
