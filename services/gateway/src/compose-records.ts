@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config';
+import { JobQueue } from './jobs/job-queue';
 import { createEventRelay, OutboxReader, PostgresOutboxSource, type OutboxRelay } from './events';
 import {
   AuditQuery,
@@ -50,8 +51,15 @@ export async function startRecords(config: GatewayConfig, log: Logger): Promise<
   const cleanups: Array<() => Promise<void>> = [];
   if (embedded) cleanups.push(() => embedded.stop());
   try {
-    const outcome = await migrate({ connectionString, log: migrationLog(log) });
-    log.info({ applied: outcome.applied }, 'database migrations checked');
+    const outcome = await migrate({
+      connectionString: config.databaseMigrationUrl ?? connectionString,
+      log: migrationLog(log),
+    });
+    log.info(
+      { applied: outcome.applied, asOwner: config.databaseMigrationUrl !== undefined },
+      'database migrations checked',
+    );
+    if (config.databaseMigrationUrl) await installJobQueueAsOwner(config.databaseMigrationUrl);
     const db = createDatabase({
       connectionString,
       max: poolMax,
@@ -92,6 +100,16 @@ export async function startRecords(config: GatewayConfig, log: Logger): Promise<
   } catch (err) {
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
     throw err;
+  }
+}
+
+/** pg-boss's tables and queues, made by the owner so the gateway's own role only needs to use them. */
+async function installJobQueueAsOwner(connectionString: string): Promise<void> {
+  const owner = createDatabase({ connectionString, max: 1, applicationName: 'defect-gateway-migrations' });
+  try {
+    await JobQueue.install(owner);
+  } finally {
+    await owner.close();
   }
 }
 

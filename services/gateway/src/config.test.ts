@@ -39,4 +39,17 @@ describe('loadConfig', () => {
       /API_KEYS: required when NODE_ENV=production/,
     );
   });
+
+  it('takes a separate owner URL for migrations, only beside DATABASE_URL', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://gateway_web:pw@db:5432/gateway',
+      DATABASE_MIGRATION_URL: 'postgres://owner:pw@db:5432/gateway',
+    });
+    expect(c.databaseUrl).toBe('postgres://gateway_web:pw@db:5432/gateway');
+    expect(c.databaseMigrationUrl).toBe('postgres://owner:pw@db:5432/gateway');
+    expect(loadConfig({}).databaseMigrationUrl).toBeUndefined();
+    expect(() => loadConfig({ DATABASE_MIGRATION_URL: 'postgres://owner:pw@db:5432/gateway' })).toThrow(
+      /DATABASE_MIGRATION_URL: only with DATABASE_URL/,
+    );
+  });
 });

@@ -94,6 +94,7 @@ const schema = z.object({
   BATCH_MAX_IN_FLIGHT: int(1, 64).default(2),
   PREPROCESS_MAX_QUEUE: int(1, 1_000_000).default(64),
   DATABASE_URL: z.string().url().optional(),
+  DATABASE_MIGRATION_URL: z.string().url().optional(),
   DATA_DIR: z.string().default(path.join(REPO_ROOT, '.data')),
   ...eventsEnvShape,
   S3_ENDPOINT: z.string().url().optional(),
@@ -123,6 +124,11 @@ export interface GatewayConfig {
   preprocessMaxQueue: number;
   /** Postgres; undefined = embedded PGlite under `dataDir`. */
   databaseUrl: string | undefined;
+  /**
+   * The schema owner, for the start-up migrations only; undefined = migrate through `databaseUrl`. With it, the
+   * gateway's own connections can use a login role in `gateway_app`, which the grants hold to append-only access.
+   */
+  databaseMigrationUrl: string | undefined;
   /** Embedded data (PGlite, local image store) lives here. */
   dataDir: string;
   /** Kafka relay settings; `kafkaBrokers` undefined = events stay in the outbox (readable at GET /v1/events). */
@@ -161,6 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   if (c.S3_ENDPOINT && (!c.S3_ACCESS_KEY || !c.S3_SECRET_KEY)) {
     problems.push('S3_ACCESS_KEY, S3_SECRET_KEY: required with S3_ENDPOINT');
   }
+  if (c.DATABASE_MIGRATION_URL && !c.DATABASE_URL) {
+    problems.push('DATABASE_MIGRATION_URL: only with DATABASE_URL (the embedded database migrates itself)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     production,
@@ -182,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     },
     preprocessMaxQueue: c.PREPROCESS_MAX_QUEUE,
     databaseUrl: c.DATABASE_URL,
+    databaseMigrationUrl: c.DATABASE_MIGRATION_URL,
     dataDir: path.resolve(c.DATA_DIR),
     events: toEventsConfig(c),
     s3:

@@ -79,6 +79,23 @@ export class JobQueue {
     });
   }
 
+  /**
+   * Installs or migrates pg-boss's schema, creates the queues, and grants `gateway_app` the use of every table in
+   * it. Run through the schema owner's connection (`DATABASE_MIGRATION_URL`) before the gateway connects as a
+   * member of `gateway_app`: that role may use pg-boss's tables but cannot own them, and pg-boss attaches a
+   * partition of its `job` table per queue, which only the table's owner may do.
+   */
+  static async install(ownerDatabase: Queryable, options: JobQueueOptions = {}): Promise<void> {
+    const queue = new JobQueue(ownerDatabase, options);
+    await queue.start();
+    await queue.stop();
+    const schema = options.schema ?? 'pgboss';
+    await ownerDatabase.query(
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO gateway_app`,
+    );
+    await ownerDatabase.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO gateway_app`);
+  }
+
   async stop(): Promise<void> {
     // Not graceful: this module runs no pg-boss workers of its own; the pool belongs to the caller.
     await this.boss.stop({ graceful: false, close: false, wait: true });
