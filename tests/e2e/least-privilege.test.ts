@@ -2,9 +2,12 @@
 // (DATABASE_MIGRATION_URL), on real Postgres: every path that writes records works within the grants, and the
 // role the gateway holds cannot rewrite or unprotect the audit trail.
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { migrate } from '../../services/gateway/src/records/migrate';
-import { createEmptyDatabase, type TestDatabase } from '../../services/gateway/src/records/test-database';
+import {
+  createEmptyDatabase,
+  withClient,
+  type TestDatabase,
+} from '../../services/gateway/src/records/test-database';
 import type { RunningGateway } from '../../services/gateway/src/server';
 import { datasetImages, postImage, startTestGateway } from './gateway-harness';
 
@@ -19,22 +22,12 @@ let appUrl: string;
 let gateway: RunningGateway | undefined;
 let url: string;
 
-async function asAdmin<T>(connectionString: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 beforeAll(async () => {
   database = await createEmptyDatabase();
   await migrate({ connectionString: database.url }); // creates gateway_app; the login role joins it below
   role = `gw_web_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
-  await asAdmin(database.adminUrl, (c) =>
+  await withClient(database.adminUrl, (c) =>
     c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE gateway_app`),
   );
   const u = new URL(database.url);
@@ -51,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.stop();
   await database?.drop();
-  if (role) await asAdmin(database.adminUrl, (c) => c.query(`DROP ROLE IF EXISTS ${role}`));
+  if (role) await withClient(database.adminUrl, (c) => c.query(`DROP ROLE IF EXISTS ${role}`));
 });
 
 async function json(path: string, key: string, init: RequestInit = {}) {
@@ -64,7 +57,7 @@ async function json(path: string, key: string, init: RequestInit = {}) {
 
 describe('gateway as a login role in gateway_app', () => {
   it('connects as that role, not as the owner', async () => {
-    const who = await asAdmin(appUrl, (c) =>
+    const who = await withClient(appUrl, (c) =>
       c.query<{ me: string; owner: string }>(
         `SELECT current_user AS me, tableowner AS owner FROM pg_tables WHERE tablename = 'audit_trail'`,
       ),
@@ -111,7 +104,7 @@ describe('gateway as a login role in gateway_app', () => {
   });
 
   it('cannot rewrite, delete or unprotect the audit trail', async () => {
-    await asAdmin(appUrl, async (c) => {
+    await withClient(appUrl, async (c) => {
       await expect(c.query(`UPDATE audit_trail SET reason = 'rewritten'`)).rejects.toThrow(
         'permission denied for table audit_trail',
       );

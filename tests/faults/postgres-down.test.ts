@@ -12,10 +12,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
 import { startTestGateway } from '../e2e/gateway-harness';
 import type { RunningGateway } from '../../services/gateway/src/server';
-import { withDatabase } from '../../services/gateway/src/records/test-database';
+import { withClient, withDatabase } from '../../services/gateway/src/records/test-database';
 
 jest.setTimeout(600_000);
 
@@ -69,16 +68,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(p));
     });
   });
-}
-
-async function withClient<T>(connectionString: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 beforeAll(async () => {

@@ -120,12 +120,18 @@ async function migrationsFingerprint(): Promise<string> {
   return hash.digest('hex');
 }
 
-async function withAdmin<T>(adminUrl: string, fn: (admin: Client) => Promise<T>): Promise<T> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
+/** Runs `fn` on a fresh connection to `connectionString`, closed afterwards. */
+export async function withClient<T>(
+  connectionString: string,
+  fn: (client: Client) => Promise<T>,
+): Promise<T> {
+  const client = new Client({ connectionString });
+  await client.connect();
   try {
-    return await fn(admin);
+    return await fn(client);
   } finally {
-    await admin.end();
+    await client.end();
   }
 }
+
+const withAdmin = withClient;
