@@ -65,5 +65,27 @@ class CombinerGraphTest(unittest.TestCase):
         np.testing.assert_allclose(out['DEFECT_PROB'], p_def, atol=1e-6)
 
 
+class ElectricalClassifierGraphTest(unittest.TestCase):
+    def test_onnx_matches_sklearn(self):
+        from trainer.electrical import graphs
+        from trainer.electrical.model import Combiner, fit_member, member_logits
+        rng = np.random.default_rng(3)
+        x = rng.normal(size=(300, 6)).astype(np.float32)
+        y = (x[:, 0] + 0.5 * x[:, 1] * x[:, 2] + rng.normal(size=300) > 1.2).astype(np.int64)
+        specs = [dict(kind='rf', n_trees=20, leaf=3, max_features='sqrt'),
+                 dict(kind='et', n_trees=20, leaf=3, max_features='sqrt'),
+                 dict(kind='gb', n_trees=30, depth=2, learning_rate=0.1, subsample=0.7, leaf=5, max_features=None)]
+        members = [fit_member(s, x, y, 10 + i) for i, s in enumerate(specs)]
+        logits = member_logits(members, x, 1e-3)
+        combiner = Combiner.fit(logits, 1e-3)
+        with tempfile.TemporaryDirectory() as tmp:
+            graphs.classifier_graph(os.path.join(tmp, 'c.onnx'), members, combiner, 6)
+            graphs.logits_graph(os.path.join(tmp, 'l.onnx'), members, 6, 1e-3)
+            out, _ = run_onnx(os.path.join(tmp, 'c.onnx'), {'IMPUTED': x}, ['SCORE'])
+            out_l, _ = run_onnx(os.path.join(tmp, 'l.onnx'), {'IMPUTED': x}, ['LOGITS'])
+        np.testing.assert_allclose(out_l['LOGITS'], logits, atol=1e-3)
+        np.testing.assert_allclose(out['SCORE'][:, 0], combiner.score(logits), atol=1e-5)
+
+
 if __name__ == '__main__':
     unittest.main()

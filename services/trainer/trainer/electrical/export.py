@@ -24,6 +24,10 @@ def fold_metrics(folds, y, cal, ops):
                 'n_folds': len(rows)} for k in rows[0]}
 
 
+def n_nodes(members):
+    return sum(e.tree_.node_count for m in members for e in np.ravel(m.estimators_))
+
+
 def input_reference(x):
     q = np.nanquantile(x, [0.05, 0.5, 0.95], axis=0)
     rnd = lambda v: [None if np.isnan(t) else float(f'{t:.6g}') for t in v]  # noqa: E731
@@ -32,7 +36,7 @@ def input_reference(x):
             'per_row_missing_count': drift.distribution(np.isnan(x).sum(1), np.linspace(0, 150, 16))}
 
 
-def export_all(args, hp, ds, x, y, folds, cal):
+def export_all(args, hp, ds, x, y, folds, cal, combiner, per_member):
     from .pipeline import fit_members, predict_members
     te_all = np.concatenate([f[0] for f in folds])
     s_all = np.concatenate([f[1] for f in folds])
@@ -46,21 +50,26 @@ def export_all(args, hp, ds, x, y, folds, cal):
     log(f"electrical: fold AUROC {folds_summary['auroc']['mean']:.4f} ± {folds_summary['auroc']['sd']:.4f}; "
         f"ops {ops}; pooled escape {pooled['escape_rate']:.3f} false reject {pooled['false_reject_rate']:.3f}")
 
-    members = fit_members(x, y, hp, hp['seed'])
-    pre, forests, anomaly = members
-    s_fit, a_fit = predict_members(members, x)
+    fitted = fit_members(x, y, hp, hp['seed'])
+    pre, members, anomaly = fitted
+    l_fit, a_fit = predict_members(fitted, x, hp)
+    s_fit = combiner.score(l_fit)
     p_fit = graphs.calibrate_numpy(s_fit, a_fit, cal)
     work = os.path.join(args.ckpt_dir, 'export')
     os.makedirs(work, exist_ok=True)
     paths = {n: os.path.join(work, f'{n}.onnx') for n in ['preprocess', 'classifier', 'anomaly', 'calibrator']}
     k = len(pre.keep)
     graphs.preprocess_graph(paths['preprocess'], pre, N_FEATURES)
-    graphs.forest_graph(paths['classifier'], forests, k)
+    graphs.classifier_graph(paths['classifier'], members, combiner, k)
+    graphs.logits_graph(os.path.join(work, 'member_logits.onnx'), members, k, hp['member_eps'])  # check only
     graphs.anomaly_graph(paths['anomaly'], anomaly, k)
     graphs.calibrator_graph(paths['calibrator'], cal)
     o_pre, _ = run_onnx(paths['preprocess'], {'MEASUREMENTS': x}, ['IMPUTED', 'SCALED'], batch=256)
     imp = pre.imputed(x)
     d_pre = parity('electrical_preprocess', {'IMPUTED': imp, 'SCALED': pre.scaled(imp)}, o_pre, 1e-4, log)
+    o_log, _ = run_onnx(os.path.join(work, 'member_logits.onnx'), {'IMPUTED': o_pre['IMPUTED']}, ['LOGITS'],
+                        batch=256)
+    d_log = parity('electrical_classifier members (logits)', {'LOGITS': l_fit}, o_log, 1e-3, log)
     o_cls, ms = run_onnx(paths['classifier'], {'IMPUTED': o_pre['IMPUTED']}, ['SCORE'], batch=256)
     d_cls = parity('electrical_classifier', {'SCORE': s_fit[:, None]}, o_cls, 1e-5, log)
     o_an, _ = run_onnx(paths['anomaly'], {'SCALED': o_pre['SCALED']}, ['ANOMALY_SCORE'], batch=256)
@@ -80,7 +89,8 @@ def export_all(args, hp, ds, x, y, folds, cal):
         ('electrical_preprocess', [('MEASUREMENTS', N_FEATURES)], [('IMPUTED', k), ('SCALED', k)],
          'median imputation of NaN, drop constant columns, standardize and clip to +-10'),
         ('electrical_classifier', [('IMPUTED', k)], [('SCORE', 1)],
-         'random forest (TreeEnsembleRegressor, ai.onnx.ml): mean fail fraction over trees, uncalibrated'),
+         'random forest + extra trees + boosted stumps (TreeEnsembleRegressor, ai.onnx.ml): '
+         'sigmoid of the mean standardized member logit, uncalibrated'),
         ('electrical_anomaly', [('SCALED', k)], [('ANOMALY_SCORE', 1)],
          'unsupervised: PCA (Hotelling T2 + residual Q) fitted on passing rows; larger = more unusual'),
         ('electrical_calibrator', [('SCORE', 1), ('ANOMALY_SCORE', 1)], [('FAIL_PROB', 1), ('DEFECT_PROB', 1),
@@ -109,7 +119,7 @@ def export_all(args, hp, ds, x, y, folds, cal):
                          'anomaly_score': 'ANOMALY_SCORE'},
         'class_names_json': CLASS_NAMES, 'good_class': GOOD_CLASS, 'defect_classes_json': ['fail'],
         'probabilities_calibrated': True,
-        'calibration_method': 'Platt scaling (temperature + bias) of the forest logit on out-of-fold predictions',
+        'calibration_method': 'Platt scaling (temperature + bias) of the classifier logit on out-of-fold predictions',
         'calibration_temperature': cal['temperature'], 'calibration_bias': cal['bias'],
         'calibration_anomaly_weight': cal['anomaly_weight'],
         'calibration_json': {'applied_in_graph': True, 'method': 'platt', 'temperature': cal['temperature'],
@@ -151,8 +161,9 @@ def export_all(args, hp, ds, x, y, folds, cal):
     ci = metrics.bootstrap(probs_all, y_all, 0, ops, CLASS_NAMES, ['auroc', 'ece', 'escape_rate', 'false_reject_rate'])
     anomaly_auc = float(np.mean([roc_auc_score(y[f[0]], f[2]) for f in folds]))
     text = render_card(ds=ds, hp=hp, cal=cal, ops=ops, folds=folds_summary, pooled=pooled, ci=ci, sizes=sizes,
-                       parity={'preprocess': d_pre, 'classifier': d_cls, 'anomaly (log)': d_an, 'ensemble': d_cal},
-                       ms=ms / len(x), version=version, k=k, anomaly_auc=anomaly_auc, n_nodes=sum(
-                           e.tree_.node_count for f in forests for e in f.estimators_), n=len(y), n_fail=int(y.sum()))
+                       parity={'preprocess': d_pre, 'classifier member logits': d_log, 'classifier': d_cls,
+                               'anomaly (log)': d_an, 'ensemble': d_cal},
+                       ms=ms / len(x), version=version, k=k, anomaly_auc=anomaly_auc, n_nodes=n_nodes(members),
+                       n=len(y), n_fail=int(y.sum()), combiner=combiner, per_member=per_member)
     repo_writer.write_model(repo, 'electrical_ensemble', version, ens_cfg, labels=CLASS_NAMES, card=text)
     log(f'wrote electrical_ensemble version {version} to {repo}')

@@ -49,39 +49,80 @@ def _floor32(t):
     return np.nextafter(f, np.float32(-np.inf)) if float(f) > t else f
 
 
-def forest_graph(path, forests, k):
-    """IMPUTED [N,K] -> SCORE [N,1] = mean over all trees of the leaf's fail fraction (as predict_proba)."""
-    total = sum(f.n_estimators for f in forests)
+def _tree_ensemble(trees, leaf_value, inp, out, base=0.0):
+    """One ai.onnx.ml.TreeEnsembleRegressor: out [N,1] = base + sum over trees of leaf_value(tree_, leaf index)."""
     a = {key: [] for key in ['tree', 'node', 'feat', 'mode', 'value', 'true', 'false', 'miss']}
     tw = {'tree': [], 'node': [], 'weight': []}
-    tid = 0
-    for forest in forests:
-        for est in forest.estimators_:
-            t = est.tree_
-            for i in range(t.node_count):
-                leaf = t.children_left[i] == -1
-                a['tree'].append(tid)
-                a['node'].append(i)
-                a['feat'].append(0 if leaf else int(t.feature[i]))
-                a['mode'].append('LEAF' if leaf else 'BRANCH_LEQ')
-                a['value'].append(0.0 if leaf else float(_floor32(t.threshold[i])))
-                a['true'].append(0 if leaf else int(t.children_left[i]))
-                a['false'].append(0 if leaf else int(t.children_right[i]))
-                a['miss'].append(0)
-                if leaf:
-                    v = t.value[i, 0]
-                    tw['tree'].append(tid)
-                    tw['node'].append(i)
-                    tw['weight'].append(float(v[1] / v.sum()) / total)
-            tid += 1
-    node = helper.make_node(
-        'TreeEnsembleRegressor', ['IMPUTED'], ['SCORE'], domain='ai.onnx.ml', n_targets=1,
+    for tid, t in enumerate(trees):
+        for i in range(t.node_count):
+            leaf = t.children_left[i] == -1
+            a['tree'].append(tid)
+            a['node'].append(i)
+            a['feat'].append(0 if leaf else int(t.feature[i]))
+            a['mode'].append('LEAF' if leaf else 'BRANCH_LEQ')
+            a['value'].append(0.0 if leaf else float(_floor32(t.threshold[i])))
+            a['true'].append(0 if leaf else int(t.children_left[i]))
+            a['false'].append(0 if leaf else int(t.children_right[i]))
+            a['miss'].append(0)
+            if leaf:
+                tw['tree'].append(tid)
+                tw['node'].append(i)
+                tw['weight'].append(float(leaf_value(t, i)))
+    return helper.make_node(
+        'TreeEnsembleRegressor', [inp], [out], domain='ai.onnx.ml', n_targets=1,
         nodes_treeids=a['tree'], nodes_nodeids=a['node'], nodes_featureids=a['feat'], nodes_modes=a['mode'],
         nodes_values=a['value'], nodes_truenodeids=a['true'], nodes_falsenodeids=a['false'],
         nodes_missing_value_tracks_true=a['miss'], target_treeids=tw['tree'], target_nodeids=tw['node'],
         target_ids=[0] * len(tw['tree']), target_weights=tw['weight'], aggregate_function='SUM',
-        base_values=[0.0], post_transform='NONE')
-    return _save([node], 'electrical_classifier', [_vi('IMPUTED', k)], [_vi('SCORE', 1)], [], path, ml=True)
+        base_values=[float(base)], post_transform='NONE')
+
+
+def member_nodes(m, j, inp):
+    """Nodes computing member j's fail logit [N,1], named f'logit{j}' (see model.member_logits); forests use the
+    initializers 'eps', 'one_m_eps' and 'one' that the caller provides."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from .model import booster_base
+    if isinstance(m, GradientBoostingClassifier):
+        lr = m.learning_rate
+        node = _tree_ensemble([e.tree_ for e in m.estimators_[:, 0]], lambda t, i: lr * t.value[i, 0, 0], inp,
+                              f'logit{j}', booster_base(m))
+        return [node]
+    n = m.n_estimators
+    node = _tree_ensemble([e.tree_ for e in m.estimators_],
+                          lambda t, i: t.value[i, 0][1] / t.value[i, 0].sum() / n, inp, f'p{j}')
+    nodes = [node,
+             helper.make_node('Clip', [f'p{j}', 'eps', 'one_m_eps'], [f'pc{j}']),
+             helper.make_node('Sub', ['one', f'pc{j}'], [f'q{j}']),
+             helper.make_node('Div', [f'pc{j}', f'q{j}'], [f'odds{j}']),
+             helper.make_node('Log', [f'odds{j}'], [f'logit{j}'])]
+    return nodes
+
+
+def classifier_graph(path, members, combiner, k):
+    """IMPUTED [N,K] -> SCORE [N,1] = sigmoid(mean_j (logit_j - center_j) / scale_j) (see model.Combiner)."""
+    nodes = []
+    for j, m in enumerate(members):
+        nodes += member_nodes(m, j, 'IMPUTED')
+    nodes += [helper.make_node('Concat', [f'logit{j}' for j in range(len(members))], ['logits'], axis=1),
+              helper.make_node('Sub', ['logits', 'center'], ['centred']),
+              helper.make_node('Div', ['centred', 'scale'], ['z']),
+              helper.make_node('ReduceMean', ['z'], ['zm'], axes=[1], keepdims=1),
+              helper.make_node('Sigmoid', ['zm'], ['SCORE'])]
+    inits = [_f('eps', combiner.eps), _f('one_m_eps', 1 - combiner.eps), _f('one', [1.0]),
+              _f('center', combiner.center), _f('scale', combiner.scale)]
+    return _save(nodes, 'electrical_classifier', [_vi('IMPUTED', k)], [_vi('SCORE', 1)], inits, path, ml=True)
+
+
+def logits_graph(path, members, k, eps):
+    """IMPUTED [N,K] -> LOGITS [N,M], the members' logits (for parity checks only; not served)."""
+    nodes = []
+    for j, m in enumerate(members):
+        nodes += member_nodes(m, j, 'IMPUTED')
+    nodes.append(helper.make_node('Concat', [f'logit{j}' for j in range(len(members))], ['LOGITS'], axis=1))
+    inits = [_f('eps', eps), _f('one_m_eps', 1 - eps), _f('one', [1.0])]
+    return _save(nodes, 'electrical_member_logits', [_vi('IMPUTED', k)], [_vi('LOGITS', len(members))], inits, path,
+                 ml=True)
 
 
 def anomaly_graph(path, an, k):

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+from sklearn.ensemble import ExtraTreesClassifier, GradientBoostingClassifier, RandomForestClassifier
 
 
 @dataclass
@@ -65,7 +65,53 @@ def make_forest(kind, n_trees, leaf, max_features, seed):
                class_weight='balanced_subsample', random_state=seed, n_jobs=1)
 
 
-def forest_score(forests, imputed):
-    """Mean over all trees of the fail probability (equal weight per tree)."""
-    total = sum(f.n_estimators for f in forests)
-    return sum(f.predict_proba(imputed)[:, 1] * f.n_estimators for f in forests) / total
+def make_booster(n_trees, depth, learning_rate, subsample, leaf, max_features, seed):
+    return GradientBoostingClassifier(n_estimators=n_trees, max_depth=depth, learning_rate=learning_rate,
+                                      subsample=subsample, min_samples_leaf=leaf, max_features=max_features,
+                                      random_state=seed)
+
+
+def fit_member(spec, imputed, y, seed):
+    """spec: {'kind': 'rf' | 'et' | 'gb', ...}. Forests use class weights 'balanced_subsample'; the booster gets
+    balanced sample weights (each class half of the total weight)."""
+    if spec['kind'] == 'gb':
+        w = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+        return make_booster(spec['n_trees'], spec['depth'], spec['learning_rate'], spec['subsample'], spec['leaf'],
+                            spec['max_features'], seed).fit(imputed, y, sample_weight=w)
+    return make_forest(spec['kind'], spec['n_trees'], spec['leaf'], spec['max_features'], seed).fit(imputed, y)
+
+
+def booster_base(gb):
+    """The booster's constant raw score (log-odds of the weighted class prior)."""
+    return float(gb._raw_predict_init(np.zeros((1, gb.n_features_in_), np.float32))[0, 0])
+
+
+def member_logits(members, imputed, eps):
+    """[N, M]: per member a fail logit: logit(clip(predict_proba, eps, 1 - eps)) for forests (mean over trees of
+    the leaf's fail fraction), the raw additive score (decision_function) for a booster."""
+    out = []
+    for m in members:
+        if isinstance(m, GradientBoostingClassifier):
+            out.append(m.decision_function(imputed).astype(np.float64))
+        else:
+            p = np.clip(m.predict_proba(imputed)[:, 1].astype(np.float64), eps, 1 - eps)
+            out.append(np.log(p / (1 - p)))
+    return np.stack(out, 1)
+
+
+@dataclass
+class Combiner:
+    """SCORE = sigmoid(mean over members of (logit_m - center_m) / scale_m). center/scale are the mean and standard
+    deviation of each member's out-of-fold logits (label-free statistics), so every member has the same weight."""
+    center: np.ndarray  # [M]
+    scale: np.ndarray   # [M]
+    eps: float
+
+    @staticmethod
+    def fit(oof_logits, eps):
+        sd = oof_logits.std(0)
+        return Combiner(oof_logits.mean(0), np.where(sd > 0, sd, 1.0), eps)
+
+    def score(self, logits):
+        z = ((logits - self.center) / self.scale).mean(1)
+        return 1 / (1 + np.exp(-z))

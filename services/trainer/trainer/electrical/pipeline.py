@@ -10,45 +10,67 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 from ..common import calibration, metrics
 from ..common.log import log
 from .data import CLASS_NAMES, GOOD_CLASS, load
-from .model import Anomaly, Preprocess, forest_score, make_forest
+from .model import Anomaly, Combiner, Preprocess, fit_member, member_logits
 
 HP = dict(seed=20260403, n_splits=5, n_repeats=3,
-          forests=[dict(kind='rf', n_trees=500, leaf=3, max_features='sqrt')],
-          anomaly_variance=0.9, target_recall=0.9, max_false_reject=0.1, eps=1e-4)
+          # members of the classifier, equally weighted on the standardized logit scale (see model.Combiner)
+          members=[dict(kind='rf', n_trees=500, leaf=3, max_features='sqrt'),
+                   dict(kind='et', n_trees=500, leaf=3, max_features='sqrt'),
+                   dict(kind='gb', n_trees=300, depth=1, learning_rate=0.03, subsample=0.7, leaf=5,
+                        max_features='sqrt')],
+          member_eps=1e-3, anomaly_variance=0.9, target_recall=0.9, max_false_reject=0.1, eps=1e-4)
 
 
 def fit_members(x, y, hp, seed):
     pre = Preprocess.fit(x)
     imp = pre.imputed(x)
-    forests = [make_forest(f['kind'], f['n_trees'], f['leaf'], f['max_features'], seed + i).fit(imp, y)
-               for i, f in enumerate(hp['forests'])]
+    members = [fit_member(spec, imp, y, seed + i) for i, spec in enumerate(hp['members'])]
     scaled = pre.scaled(imp)
     anomaly = Anomaly.fit(scaled[y == 0], hp['anomaly_variance'])
-    return pre, forests, anomaly
+    return pre, members, anomaly
 
 
-def predict_members(members, x):
-    pre, forests, anomaly = members
+def predict_members(fitted, x, hp):
+    """([N, M] member logits, [N] anomaly score)."""
+    pre, members, anomaly = fitted
     imp = pre.imputed(x)
-    return forest_score(forests, imp), anomaly.score(pre.scaled(imp))
+    return member_logits(members, imp, hp['member_eps']), anomaly.score(pre.scaled(imp))
 
 
 def cross_validate(x, y, hp, ckpt_dir):
-    path = os.path.join(ckpt_dir, 'cv.pkl')
+    """[(test indices, member logits [n_te, M], anomaly [n_te])] for every fold of the repeated CV."""
+    path = os.path.join(ckpt_dir, 'cv_members.pkl')
     if os.path.isfile(path):
         with open(path, 'rb') as f:
-            return pickle.load(f)
+            saved = pickle.load(f)
+        if saved['hp'] == hp:
+            return saved['folds']
+        log(f'{path} was written with other hyper-parameters: cross-validating again')
     cv = RepeatedStratifiedKFold(n_splits=hp['n_splits'], n_repeats=hp['n_repeats'], random_state=hp['seed'])
     folds = []
+    names = [m['kind'] for m in hp['members']]
     for k, (tr, te) in enumerate(cv.split(x, y)):
-        s, a = predict_members(fit_members(x[tr], y[tr], hp, hp['seed']), x[te])
-        folds.append((te, s, a))
-        log(f'electrical fold {k + 1}: AUROC forest {roc_auc_score(y[te], s):.4f} '
-            f'anomaly {roc_auc_score(y[te], a):.4f}')
+        logits, a = predict_members(fit_members(x[tr], y[tr], hp, hp['seed']), x[te], hp)
+        folds.append((te, logits, a))
+        log(f'electrical fold {k + 1}: AUROC ' + ' '.join(f'{n} {roc_auc_score(y[te], logits[:, j]):.4f}'
+                                                            for j, n in enumerate(names))
+            + f' anomaly {roc_auc_score(y[te], a):.4f}')
     os.makedirs(ckpt_dir, exist_ok=True)
     with open(path, 'wb') as f:
-        pickle.dump(folds, f)
+        pickle.dump({'hp': hp, 'folds': folds}, f)
     return folds
+
+
+def combine_folds(member_folds, y, hp):
+    """Fits the combiner's label-free standardization on the pooled out-of-fold member logits and returns it with
+    the folds as [(test indices, SCORE, anomaly)], plus the per-member fold AUROCs [(mean, sd)] in member order."""
+    combiner = Combiner.fit(np.concatenate([f[1] for f in member_folds]), hp['member_eps'])
+    folds = [(te, combiner.score(logits), a) for te, logits, a in member_folds]
+    per_member = []
+    for j in range(len(hp['members'])):
+        aucs = [roc_auc_score(y[te], logits[:, j]) for te, logits, _ in member_folds]
+        per_member.append((float(np.mean(aucs)), float(np.std(aucs))))
+    return combiner, folds, per_member
 
 
 def logit(p, eps):
@@ -57,7 +79,7 @@ def logit(p, eps):
 
 
 def fit_calibration(folds, y, hp):
-    """Platt-style temperature + bias on the out-of-fold forest logit, optionally with the log anomaly score."""
+    """Platt-style temperature + bias on the out-of-fold classifier logit, optionally with the log anomaly score."""
     s = np.concatenate([f[1] for f in folds])
     a = np.concatenate([f[2] for f in folds])
     t = np.concatenate([y[f[0]] for f in folds])
@@ -75,7 +97,7 @@ def fit_calibration(folds, y, hp):
     else:
         cal = {'temperature': float(1 / plain.coef_[0][0]), 'anomaly_weight': 0.0,
                'bias': float(plain.intercept_[0])}
-    cal.update(eps=hp['eps'], oof_auroc_forest=float(auc_plain), oof_auroc_with_anomaly=float(auc_both))
+    cal.update(eps=hp['eps'], oof_auroc_classifier=float(auc_plain), oof_auroc_with_anomaly=float(auc_both))
     return cal
 
 
@@ -83,9 +105,13 @@ def run(args, hp=HP):
     from .export import export_all
     ds, x, y = load(args.data)
     log(f'electrical: {len(y)} rows, {int(y.sum())} fail, {int(np.isnan(x).sum())} missing cells')
-    folds = cross_validate(x, y, hp, args.ckpt_dir)
+    member_folds = cross_validate(x, y, hp, args.ckpt_dir)
+    combiner, folds, per_member = combine_folds(member_folds, y, hp)
+    log('electrical members, fold AUROC: ' + ', '.join(f"{spec['kind']} {m:.4f} ± {sd:.4f}"
+                                                        for spec, (m, sd) in zip(hp['members'], per_member))
+        + f'; combined {np.mean([roc_auc_score(y[te], s) for te, s, _ in folds]):.4f}')
     cal = fit_calibration(folds, y, hp)
     log(f'calibration {cal}')
     if args.stage == 'fit':
         return
-    export_all(args, hp, ds, x, y, folds, cal)
+    export_all(args, hp, ds, x, y, folds, cal, combiner, per_member)
