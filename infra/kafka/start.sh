@@ -27,7 +27,7 @@ if ! command -v kcat >/dev/null 2>&1; then
   echo "installing kcat (Debian package) …" >&2
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get install -y kcat >&2 || { $sudo_cmd apt-get update >&2 && $sudo_cmd apt-get install -y kcat >&2; }
+  $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y kcat >&2 || { $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 update >&2 && $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y kcat >&2; }
 fi
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

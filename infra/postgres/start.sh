@@ -41,8 +41,8 @@ if [[ -z "$BIN" ]]; then
   started=$SECONDS
   export DEBIAN_FRONTEND=noninteractive
   # 9>&-: the package may start its own cluster, which must not inherit (and so hold) the lock.
-  apt-get update -qq >&2 9>&-
-  apt-get install -y -qq --no-install-recommends postgresql >&2 9>&-
+  apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 9>&-
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends postgresql >&2 9>&-
   BIN="$(find_bin || true)"
   [[ -n "$BIN" ]] || { log "postgresql installed but no /usr/lib/postgresql/*/bin/postgres found"; exit 1; }
   log "installed in $((SECONDS - started)) s"
