@@ -32,6 +32,35 @@ export async function startTestGateway(
   return { gateway, url: `http://127.0.0.1:${gateway.port}` };
 }
 
+/** One API key per role, and the `API_KEYS` value that configures them (names `ops`, `line1`, `qa`). */
+export const ROLE_KEYS = {
+  mlops: 'mlops-key-0123456789abcdef',
+  station: 'station-key-0123456789abcdef',
+  auditor: 'auditor-key-0123456789abcdef',
+} as const;
+export const ROLE_KEYS_ENV = `ops:mlops:${ROLE_KEYS.mlops},line1:station:${ROLE_KEYS.station},qa:auditor:${ROLE_KEYS.auditor}`;
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/**
+ * One gateway for the whole test file, started in `beforeAll` with ROLE_KEYS (plus `env`) and stopped in
+ * `afterAll`; read `url` inside tests.
+ */
+export function gatewayPerFile(env: Record<string, string> = {}): { readonly url: string } {
+  let running: { gateway: RunningGateway; url: string } | undefined;
+  beforeAll(async () => {
+    running = await startTestGateway({ API_KEYS: ROLE_KEYS_ENV, ...env });
+  }, 120_000);
+  afterAll(async () => {
+    await running?.gateway.stop();
+  });
+  return {
+    get url() {
+      if (!running) throw new Error('the gateway has not started');
+      return running.url;
+    },
+  };
+}
+
 /** The first `n` images of a dataset class folder, read from the shared datasets (never copied). */
 export function datasetImages(
   dataset: string,

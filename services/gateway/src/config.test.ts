@@ -52,4 +52,24 @@ describe('loadConfig', () => {
       /DATABASE_MIGRATION_URL: only with DATABASE_URL/,
     );
   });
+
+  it('needs 500 decisions (or the whole window) for a PSI unless DRIFT_MIN_ITEMS says otherwise', () => {
+    expect(loadConfig({}).driftMinItems).toBe(500);
+    expect(loadConfig({ DRIFT_WINDOW: '200' }).driftMinItems).toBe(200);
+    expect(loadConfig({ DRIFT_MIN_ITEMS: '100' }).driftMinItems).toBe(100);
+    expect(() => loadConfig({ DRIFT_WINDOW: '200', DRIFT_MIN_ITEMS: '300' })).toThrow(
+      /DRIFT_MIN_ITEMS: at most DRIFT_WINDOW \(200\), got 300/,
+    );
+  });
+
+  it('sizes the drift window from DRIFT_WINDOW: 1000 by default, at least 50', () => {
+    expect(loadConfig({}).driftWindow).toBe(1000);
+    expect(loadConfig({ DRIFT_WINDOW: '50' }).driftWindow).toBe(50);
+    expect(loadConfig({ DRIFT_WINDOW: '5000' }).driftWindow).toBe(5000);
+    for (const bad of ['49', '0', '-10']) {
+      expect(() => loadConfig({ DRIFT_WINDOW: bad })).toThrow(/DRIFT_WINDOW: must be an integer from 50/);
+    }
+    for (const bad of ['12.5', 'many'])
+      expect(() => loadConfig({ DRIFT_WINDOW: bad })).toThrow(/DRIFT_WINDOW/);
+  });
 });

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { eventsEnvShape, toEventsConfig, type EventsConfig } from './events/events-config';
+import { DRIFT_MIN_COUNT } from './drift/drift-monitor';
 
 export type Role = 'station' | 'mlops' | 'auditor' | 'admin';
 export const ROLES: readonly Role[] = ['station', 'mlops', 'auditor', 'admin'];
@@ -103,6 +104,8 @@ const schema = z.object({
   S3_BUCKET: z.string().default('inspections'),
   S3_REGION: z.string().default('us-east-1'),
   AUDIT_CHECKPOINT_EVERY: int(1, 10_000_000).default(1000),
+  DRIFT_WINDOW: int(50, 1_000_000).default(1000),
+  DRIFT_MIN_ITEMS: int(10, 1_000_000).optional(),
 });
 
 export interface GatewayConfig {
@@ -136,6 +139,10 @@ export interface GatewayConfig {
   /** S3 / MinIO; undefined = a local directory under `dataDir`. */
   s3: { endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string } | undefined;
   auditCheckpointEvery: number;
+  /** Decisions per (model, version) in the drift window. */
+  driftWindow: number;
+  /** Decisions a drift window needs before it reports a PSI (at most `driftWindow`). */
+  driftMinItems: number;
 }
 
 /** Modality → model; the trained ensembles in `triton-model-repo/` unless MODEL_ROUTES says otherwise. */
@@ -169,6 +176,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   }
   if (c.DATABASE_MIGRATION_URL && !c.DATABASE_URL) {
     problems.push('DATABASE_MIGRATION_URL: only with DATABASE_URL (the embedded database migrates itself)');
+  }
+  if (c.DRIFT_MIN_ITEMS !== undefined && c.DRIFT_MIN_ITEMS > c.DRIFT_WINDOW) {
+    problems.push(`DRIFT_MIN_ITEMS: at most DRIFT_WINDOW (${c.DRIFT_WINDOW}), got ${c.DRIFT_MIN_ITEMS}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -205,5 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
           }
         : undefined,
     auditCheckpointEvery: c.AUDIT_CHECKPOINT_EVERY,
+    driftWindow: c.DRIFT_WINDOW,
+    driftMinItems: c.DRIFT_MIN_ITEMS ?? Math.min(DRIFT_MIN_COUNT, c.DRIFT_WINDOW),
   };
 }

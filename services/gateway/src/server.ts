@@ -23,6 +23,7 @@ import { RecordingSink } from './inspections/recording-sink';
 import { ModelLifecycle } from './models/model-lifecycle';
 import { modelRoutes } from './models/model-routes';
 import { VersionPins } from './models/version-pins';
+import { DriftMonitor, DriftService } from './drift';
 
 export interface RunningGateway {
   readonly port: number;
@@ -64,7 +65,12 @@ export async function startGateway(
   }
   log.info(records.mode, 'records ready');
 
-  const metrics = new GatewayMetrics();
+  const drift = new DriftMonitor({
+    windowSize: config.driftWindow,
+    minCount: config.driftMinItems,
+    log: log.child({ component: 'drift' }),
+  });
+  const metrics = new GatewayMetrics(drift);
   const router = new ModelRouter(config.routes);
   const contracts = new ContractRegistry(async (model, version) => {
     const [cfg, metadata] = await Promise.all([
@@ -97,6 +103,7 @@ export async function startGateway(
     log,
     requestTimeoutMs: config.requestTimeoutMs,
     sink: new RecordingSink(records.objects, records.recorder),
+    drift,
   });
 
   // Contracts of the routed models are read once at start-up so a broken config fails loudly and early.
@@ -127,7 +134,9 @@ export async function startGateway(
     records.recorder,
     (model) => runner.retireModel(model),
   );
-  const models = modelRoutes(lifecycle);
+  // The drift report tells whether the version requests get by default (pinned or Triton's) is monitored.
+  const served = { get: (model: string) => contracts.get(model, pins.get(model)) };
+  const models = modelRoutes(lifecycle, { drift: new DriftService(drift, lifecycle, served) });
 
   let accepting = true;
   const auth = new Authenticator(config.apiKeys);

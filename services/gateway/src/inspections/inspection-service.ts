@@ -58,6 +58,11 @@ export interface DecisionSink {
   record(decided: DecidedInspection, ctx: { principal: Principal; jobId: string | null }): Promise<void>;
 }
 
+/** Drift monitoring: sees every decision's defect probability and the tensor the model was given. */
+export interface DriftObserver {
+  observe(contract: ModelContract, version: string, defectProbability: number, input: Uint8Array): void;
+}
+
 export interface InspectionServiceDeps {
   resolver: ModelResolver;
   contracts: ContractSource;
@@ -69,6 +74,8 @@ export interface InspectionServiceDeps {
   requestTimeoutMs: number;
   /** Records every decision before it is returned; absent only in tests of the inference path alone. */
   sink?: DecisionSink;
+  /** Fed every decision (online and batch-job items alike); absent = no drift monitoring. */
+  drift?: DriftObserver;
 }
 
 /**
@@ -140,6 +147,7 @@ export class InspectionService {
     const t = performance.now();
     const outcome = decideInspection(contract, itemOutputs(contract, floatOutputs(ran.outputs), 0), source);
     const postprocessMs = performance.now() - t;
+    this.deps.drift?.observe(contract, ran.version, outcome.defectProbability, item);
 
     const result: InspectionResult = {
       inspectionId: randomUUID(),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InputError } from '../domain/errors';
 import { asyncRoute } from '../http/async-route';
 import { jsonBody } from '../http/json-body';
+import { driftRoutes, type DriftReports } from '../drift';
 import type { Principal } from '../http/auth';
 import type { ModelLifecycle } from './model-lifecycle';
 
@@ -22,8 +23,14 @@ function body<T>(schema: z.ZodType<T>, value: unknown): T {
 const actor = (principal: Principal | undefined): Principal =>
   principal ?? { name: 'anonymous', role: 'mlops' };
 
-/** `/v1/models`: list, describe, compare, statistics (read roles); load, unload, pin, unpin (mlops). */
-export function modelRoutes(lifecycle: ModelLifecycle, jsonLimitBytes = 1024 * 1024) {
+/**
+ * `/v1/models`: list, describe, compare, statistics, drift (read roles); load, unload, pin, unpin (mlops).
+ * Without `drift` there is no drift route.
+ */
+export function modelRoutes(
+  lifecycle: ModelLifecycle,
+  { drift, jsonLimitBytes = 1024 * 1024 }: { drift?: DriftReports; jsonLimitBytes?: number } = {},
+) {
   const read = Router();
   read.get(
     '/',
@@ -57,6 +64,7 @@ export function modelRoutes(lifecycle: ModelLifecycle, jsonLimitBytes = 1024 * 1
       });
     }),
   );
+  if (drift) read.use(driftRoutes(drift));
 
   const write = Router();
   write.use(jsonBody(jsonLimitBytes));

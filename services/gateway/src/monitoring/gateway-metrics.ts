@@ -1,4 +1,9 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Drift per model, read on every scrape (drift/DriftMonitor implements it). */
+export interface DriftGaugeSource {
+  gaugeReadings(): Array<{ model: string; items: number; psi: Array<{ signal: string; value: number }> }>;
+}
 
 const MS_BUCKETS = [0.5, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 1000, 2000, 5000];
 
@@ -39,7 +44,33 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** Set on scrape from the drift monitor: absent until a window holds enough decisions for a PSI. */
+  readonly driftPsi = new Gauge({
+    name: 'gateway_drift_psi',
+    help: 'Population stability index of the recent window against the model config reference, by signal (defect_probability, pixel_mean, pixel_std)',
+    labelNames: ['model', 'signal'],
+    registers: [this.registry],
+    collect: () => {
+      this.driftPsi.reset();
+      for (const r of this.drift?.gaugeReadings() ?? []) {
+        for (const { signal, value } of r.psi) this.driftPsi.set({ model: r.model, signal }, value);
+      }
+    },
+  });
+  readonly driftWindowItems = new Gauge({
+    name: 'gateway_drift_window_items',
+    help: 'Decisions in the drift window of the model version that served last',
+    labelNames: ['model'],
+    registers: [this.registry],
+    collect: () => {
+      this.driftWindowItems.reset();
+      for (const r of this.drift?.gaugeReadings() ?? [])
+        this.driftWindowItems.set({ model: r.model }, r.items);
+    },
+  });
+
+  /** `drift`: the monitor behind the drift gauges (none: they stay empty). */
+  constructor(private readonly drift?: DriftGaugeSource) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }
 }
