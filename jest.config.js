@@ -35,6 +35,7 @@ module.exports = {
         '<rootDir>/tests/conformance/**/*.test.ts',
         '<rootDir>/tests/e2e/**/*.test.ts',
         '<rootDir>/tests/faults/**/*.test.ts',
+        '<rootDir>/tests/monitoring/**/*.test.ts',
       ],
       testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     },
