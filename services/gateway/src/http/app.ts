@@ -55,8 +55,16 @@ export function buildApp(deps: AppDeps): express.Express {
             ),
         })
       : undefined;
+  // Mounts sharing a path run in turn for one request (one falls through to the next), so the limiter must count
+  // each request once, not once per mount it passes.
+  const counted = new WeakSet<Request>();
+  const limitOnce = (req: Request, res: Response, next: NextFunction): void => {
+    if (!limiter || counted.has(req)) return next();
+    counted.add(req);
+    void limiter(req, res, next);
+  };
   for (const r of deps.routers) {
-    const chain = [requireRole(deps.auth, r.roles), ...(limiter ? [limiter] : [])];
+    const chain = [requireRole(deps.auth, r.roles), limitOnce];
     app.use(`/v1${r.path}`, ...chain, r.router);
   }
   app.use((req: Request, _res: Response, next: NextFunction) => {
