@@ -3,9 +3,17 @@ from ..common.card import confusion_table, fmt, metrics_table, per_class_table
 from .data import CLASS_NAMES
 
 
-def render_card(*, ds, hp, n_train, n_val, temperature, ops, thr, summary, ci, uncal, parity, ms, sizes, version,
-                params, model, serve):
-    n_params = sum(p.numel() for p in model.parameters())
+def render_card(*, ds, hp, n_train, n_val, members, t_final, ops, thr, summary, ci, uncal, singles, parity, ms, sizes,
+                version, params, models, serve):
+    n_params = [sum(p.numel() for p in m.parameters()) for m in models]
+    (_, t_a, w_a), (_, t_b, w_b) = members
+    long, second = hp['long'], hp['second']
+    tta_text = ('' if not hp.get('flip_tta') else
+                '\n\nEach member\'s graph averages its logits over the image and its horizontal, vertical and double '
+                'flips (test-time augmentation with the flips used in training; chosen on validation).')
+    single_rows = '\n'.join(
+        f"| {name} alone (own temperature) | {fmt(s['accuracy'])} | {fmt(s['macro_f1'])} | {fmt(s['auroc'])} |"
+        for name, s in singles.items())
     sch = hp.get('schedule')
     ft_text = ('' if not hp.get('ft') else
                f" Then a second cosine cycle (warm restart) of {hp['ft']['epochs']} epochs at peak lr {hp['ft']['lr']}.")
@@ -18,11 +26,14 @@ Classifies one infrared image of a photovoltaic module (24 × 40 px) into 12 cla
 `No-Anomaly`) and gives the calibrated probability that the module has an anomaly.
 
 ## Pipeline (Triton ensemble)
-1. `thermal_classifier` — `IMAGE` UINT8 `[1, 40, 24]` (gray, CHW, raw pixel values; the graph casts to float and
-   normalizes with the training pixel mean/std) → `LOGITS` FP32 `[12]`. A small residual CNN
-   ({n_params:,} parameters, 4 residual stages, width {hp['width']}).
-2. `thermal_postprocess` — `PROBS = softmax(LOGITS / T)` with T = {temperature:.4f} (temperature scaling fitted on
-   validation), `DEFECT_PROB = 1 − PROBS[No-Anomaly]`.
+1. `thermal_classifier` (member A) — `IMAGE` UINT8 `[1, 40, 24]` (gray, CHW, raw pixel values; the graph casts to
+   float and normalizes with the training pixel mean/std) → `LOGITS` FP32 `[12]`. A small residual CNN
+   ({n_params[0]:,} parameters, 4 residual blocks, width {hp['width']}).
+2. `thermal_deepnet` (member B) — same input → `LOGITS` `[12]`. A deeper residual CNN ({n_params[1]:,} parameters,
+   blocks {tuple(second['blocks'])} at 40 × 24, 20 × 12 and 10 × 6, width {second['width']}).
+3. `thermal_postprocess` — `PROBS = softmax(log({w_a:.2f}·softmax(LOGITS_A / {t_a:.4f}) + {w_b:.2f}·softmax(LOGITS_B /
+   {t_b:.4f})) / {t_final:.4f})`: each member temperature-scaled, mixed with the weight that minimised validation
+   log-loss, and the mixture re-calibrated by one more temperature; `DEFECT_PROB = 1 − PROBS[No-Anomaly]`.{tta_text}
 
 The gateway decodes the JPEG to 8-bit gray (sharp `.toColourspace('b-w')`, or `.grayscale()`), does **not**
 resize dataset images (they are already 24 × 40; other sizes: resize to 24 × 40, fit `fill`), and sends the raw
@@ -41,11 +52,22 @@ bytes. Everything the gateway needs is in `config.pbtxt` `parameters` (see the k
 - Class imbalance (No-Anomaly is half the data, Diode-Multi < 1 %): cross-entropy weighted by
   (1/frequency)^{hp['class_weight_power']}, label smoothing {hp['label_smoothing']}.
 - Augmentation: horizontal and vertical flips, ±2 px shifts (edge padding), ±10 % contrast, ±8 grey-level offset.
+- Member A, third phase: a long cosine cycle of {long['epochs']} epochs (peak lr {long['lr']}) from the phase-2
+  weights, with milder class weights (power {long['class_weight_power']}) and no grey-level offset jitter: the first
+  phases under-fitted (training accuracy 0.83), and the absolute grey level is what tells Offline-Module from
+  No-Anomaly.
+- Member B: trained from scratch for {second['epochs']} epochs (cosine, peak lr {second['lr']}), class-weight power
+  {second['class_weight_power']}, no offset jitter.
 
 ## Validation results (fold {hp['fold']}, n = {summary['n']})
 {metrics_table(summary, ci)}
 
-ECE before temperature scaling: {uncal['ece']:.4f}; after: {summary['ece']:.4f}.
+| model | accuracy | macro-F1 | AUROC |
+|---|---:|---:|---:|
+{single_rows}
+| ensemble (served) | {fmt(summary['accuracy'])} | {fmt(summary['macro_f1'])} | {fmt(summary['auroc'])} |
+
+ECE of the mixture without any temperature: {uncal['ece']:.4f}; calibrated: {summary['ece']:.4f}.
 Operating point: target anomaly recall ≥ 0.98 on validation → `review_threshold` = {ops['review_threshold']:.4f};
 `fail_threshold` = {ops['fail_threshold']:.4f} (≤ 2 % of No-Anomaly modules decided `fail`). Between the two the
 decision is `review`. `escape_rate` = anomalies decided `pass`; `false_reject_rate` = No-Anomaly decided `fail`;
@@ -71,15 +93,17 @@ overstates quality; quote the validation fold.
 
 ## Export checks
 - ONNX opset {17}, dynamic batch dimension; parity PyTorch vs ONNX Runtime (onnxruntime-node) on all {n_val}
-  validation images: max |Δ logits| = {parity[0]:.2e}, max |Δ probabilities| = {parity[1]:.2e}.
+  validation images: max relative |Δ logits| (worse member) = {parity[0]:.2e}, max |Δ probabilities| =
+  {parity[1]:.2e}.
 - Sizes: {', '.join(f'{k} {v / 1024:.1f} KiB' for k, v in sizes.items())} (limit 20 MB each).
-- onnxruntime-node, 1 thread, batch 256: {ms:.3f} ms per image (trainer machine, shared CPU; not a benchmark).
+- onnxruntime-node, 1 thread, batch 256: {ms:.3f} ms per image for both members (trainer machine, shared CPU;
+  not a benchmark).
 
 ## Known limits
 - Quality bar of issue 4 (12-class accuracy ≥ 0.92, anomaly AUROC ≥ 0.97): {'met' if summary['accuracy'] >= 0.92 and (summary['auroc'] or 0) >= 0.97 else 'NOT met'} on this
   validation fold (accuracy {fmt(summary['accuracy'])}, AUROC {fmt(summary['auroc'])}). Training was limited to
-  {hp['epochs'] + (hp['ft']['epochs'] if hp.get('ft') else 0)} epochs in all of a small CNN on a shared 2-core CPU; published CNNs (0.885–0.921) train deeper nets
-  for far longer.
+  {hp['epochs'] + hp['ft']['epochs'] + long['epochs']} epochs (member A) and {second['epochs']} epochs (member B) of small CNNs on a
+  shared 2-core CPU; published CNNs (0.885–0.921) train deeper nets for far longer.
 - One validation fold, not k-fold: the intervals above are bootstrap intervals over the validation images, not
   fold-to-fold spread.
 - Rare classes (Diode-Multi, Hot-Spot, Hot-Spot-Multi, Soiling: 28–40 validation images each) have wide

@@ -9,6 +9,7 @@ from ..common.combiner_graph import build_combiner, combine_numpy
 from ..common.log import log
 from ..common.onnx_check import OPSET, export_torch, parity, run_onnx
 from .data import CLASS_NAMES, GOOD_CLASS, HEIGHT, WIDTH
+from .model import FlipAverage
 from .train import HP, fit_model, predict_logits
 
 TARGET_RECALL = 0.98      # operating point: anomaly recall on validation
@@ -18,12 +19,14 @@ SEVERITY = {'Offline-Module': 'critical', 'Diode-Multi': 'critical', 'Diode': 'm
             'Shadowing': 'minor', 'Soiling': 'minor', 'Vegetation': 'minor'}
 
 
-def serve_path_check(ds, va, yv, xv, clf_path, post_path, probs, p_def, ops, good):
+def serve_path_check(ds, va, yv, xv, clf_paths, post_path, probs, p_def, ops, good):
     """Validation images decoded by sharp (as the gateway will) through the exported graphs."""
     from ..common.serve_check import compare_pixels, sharp_decode
     xs = sharp_decode([ds.path(ds.rows[i]['path']) for i in va], HEIGHT, WIDTH, 'linear', False)
-    o_l, _ = run_onnx(clf_path, {'IMAGE': xs}, ['LOGITS'], batch=256)
-    o, _ = run_onnx(post_path, {'LOGITS': o_l['LOGITS']}, ['PROBS', 'DEFECT_PROB'], batch=256)
+    feeds = {}
+    for name, path in clf_paths:
+        feeds[name] = run_onnx(path, {'IMAGE': xs}, ['LOGITS'], batch=256)[0]['LOGITS']
+    o, _ = run_onnx(post_path, feeds, ['PROBS', 'DEFECT_PROB'], batch=256)
     s = metrics.summary(o['PROBS'].astype(np.float64), yv, good, ops, CLASS_NAMES)
     out = compare_pixels(xs, xv)
     out.update({k: s[k] for k in ['accuracy', 'macro_f1', 'auroc', 'escape_rate', 'false_reject_rate']})
@@ -32,14 +35,36 @@ def serve_path_check(ds, va, yv, xv, clf_path, post_path, probs, p_def, ops, goo
     return out
 
 
+MEMBERS = [('thermal_classifier', 'LOGITS_A'), ('thermal_deepnet', 'LOGITS_B')]
+
+
+def fit_members(logits, yv, good):
+    """Per-member temperature, mixture weight (grid, validation NLL), then one temperature on the mixture."""
+    from ..common.combiner_graph import mixture
+    temps = [calibration.fit_temperature(lg, yv) for lg in logits]
+    best = None
+    for w in np.linspace(0.0, 1.0, 21):
+        members = [(MEMBERS[0][1], temps[0], float(w)), (MEMBERS[1][1], temps[1], float(1 - w))]
+        p, _ = combine_numpy(logits, members, good)
+        nll = -np.mean(np.log(np.maximum(p[np.arange(len(yv)), yv], 1e-12)))
+        if best is None or nll < best[0]:
+            best = (nll, members)
+    members = best[1]
+    t_final = calibration.fit_temperature(np.log(np.maximum(mixture(logits, members), 1e-30)), yv)
+    return members, t_final
+
+
 def export_all(args, fitted=None):
-    ds, x, y, tr, va, model = fitted or fit_model(args.data, args.ckpt_dir)
+    ds, x, y, tr, va, models = fitted or fit_model(args.data, args.ckpt_dir)
+    if HP.get('flip_tta'):
+        models = [FlipAverage(m).eval() for m in models]
     good = CLASS_NAMES.index(GOOD_CLASS)
-    logits = predict_logits(model, x[va])
     yv = y[va]
-    temperature = calibration.fit_temperature(logits, yv)
-    members = [('LOGITS', temperature, 1.0)]
-    probs, p_def = combine_numpy([logits], members, good)
+    logits = [predict_logits(m, x[va]) for m in models]
+    for (name, _), lg in zip(MEMBERS, logits):
+        log(f'{name}: val acc {(lg.argmax(1) == yv).mean():.4f}')
+    members, t_final = fit_members(logits, yv, good)
+    probs, p_def = combine_numpy(logits, members, good, t_final)
     p_def = p_def[:, 0]
     ops = calibration.operating_point(p_def, yv != good, TARGET_RECALL, MAX_FALSE_REJECT)
     defect_idx = [i for i, c in enumerate(CLASS_NAMES) if c != GOOD_CLASS]
@@ -47,21 +72,30 @@ def export_all(args, fitted=None):
     summary = metrics.summary(probs, yv, good, ops, CLASS_NAMES)
     ci = metrics.bootstrap(probs, yv, good, ops, CLASS_NAMES,
                            ['accuracy', 'macro_f1', 'auroc', 'ece', 'escape_rate', 'false_reject_rate'])
-    uncal = metrics.summary(calibration.calibrated(logits, 1.0), yv, good, ops, CLASS_NAMES)
-    log(f"thermal val: T={temperature:.3f} acc {summary['accuracy']:.4f} macroF1 {summary['macro_f1']:.4f} "
-        f"AUROC {summary['auroc']:.4f} ECE {uncal['ece']:.4f}->{summary['ece']:.4f} ops {ops}")
+    raw_mix, _ = combine_numpy(logits, [(n, 1.0, w) for n, _, w in members], good)
+    uncal = metrics.summary(raw_mix, yv, good, ops, CLASS_NAMES)
+    singles = {name: metrics.summary(calibration.calibrated(lg, m[1]), yv, good, ops, CLASS_NAMES)
+               for (name, _), lg, m in zip(MEMBERS, logits, members)}
+    log(f"thermal val: members {[(n, round(t, 3), round(w, 2)) for n, t, w in members]} T_final={t_final:.3f} "
+        f"acc {summary['accuracy']:.4f} macroF1 {summary['macro_f1']:.4f} AUROC {summary['auroc']:.4f} "
+        f"ECE {uncal['ece']:.4f}->{summary['ece']:.4f} ops {ops}")
 
     work = os.path.join(args.ckpt_dir, 'export')
     os.makedirs(work, exist_ok=True)
-    clf_path, post_path = os.path.join(work, 'classifier.onnx'), os.path.join(work, 'postprocess.onnx')
-    export_torch(model, torch.zeros(2, 1, HEIGHT, WIDTH, dtype=torch.uint8), clf_path, ['IMAGE'], ['LOGITS'])
-    build_combiner(post_path, members, len(CLASS_NAMES), good)
-    onnx_logits, ms = run_onnx(clf_path, {'IMAGE': x[va]}, ['LOGITS'], batch=256)
-    parity_logits = parity('thermal_classifier', {'LOGITS': logits}, onnx_logits, 1e-3, log, relative=True)
-    onnx_post, _ = run_onnx(post_path, {'LOGITS': onnx_logits['LOGITS']}, ['PROBS', 'DEFECT_PROB'])
+    clf_paths = [(tensor, os.path.join(work, f'{name}.onnx')) for name, tensor in MEMBERS]
+    post_path = os.path.join(work, 'postprocess.onnx')
+    onnx_logits, parity_logits, ms = {}, 0.0, 0.0
+    for model, (name, _), (tensor, path), lg in zip(models, MEMBERS, clf_paths, logits):
+        export_torch(model, torch.zeros(2, 1, HEIGHT, WIDTH, dtype=torch.uint8), path, ['IMAGE'], ['LOGITS'])
+        out, t = run_onnx(path, {'IMAGE': x[va]}, ['LOGITS'], batch=256)
+        onnx_logits[tensor] = out['LOGITS']
+        ms += t
+        parity_logits = max(parity_logits, parity(name, {'LOGITS': lg}, out, 1e-3, log, relative=True))
+    build_combiner(post_path, members, len(CLASS_NAMES), good, final_temperature=t_final)
+    onnx_post, _ = run_onnx(post_path, onnx_logits, ['PROBS', 'DEFECT_PROB'])
     parity_probs = parity('thermal_ensemble', {'PROBS': probs, 'DEFECT_PROB': p_def[:, None]}, onnx_post, 1e-4, log)
-    log(f'onnxruntime-node: {ms / len(va):.3f} ms per image at batch 256 (1 thread)')
-    serve = serve_path_check(ds, va, yv, x[va], clf_path, post_path, probs, p_def, ops, good)
+    log(f'onnxruntime-node: {ms / len(va):.3f} ms per image at batch 256 (1 thread, both members)')
+    serve = serve_path_check(ds, va, yv, x[va], clf_paths, post_path, probs, p_def, ops, good)
 
     repo = args.repo
     version = args.version or repo_writer.next_version(repo, 'thermal_ensemble')
@@ -69,29 +103,35 @@ def export_all(args, fitted=None):
         'input_name': 'IMAGE', 'input_datatype': 'UINT8', 'input_layout': 'CHW', 'input_channels': 1,
         'input_height': HEIGHT, 'input_width': WIDTH, 'channel_order': 'GRAY', 'colourspace': 'b-w',
         'resize_method': 'none', 'resize_fit': 'fill', 'resize_kernel': 'linear',
-        'normalization': 'none (inside the model: (x - %.4f) / %.4f)' % (float(model.pixel_mean),
-                                                                         float(model.pixel_std)),
+        'normalization': 'none (inside the model: (x - %.4f) / %.4f)' % (float(models[0].pixel_mean),
+                                                                         float(models[0].pixel_std)),
     }
     common = {'modality': 'thermal', 'training_manifest_sha256': ds.manifest_sha256,
               'training_dataset': 'infrared_solar_modules (InfraredSolarModules, Raptor Maps 2020, MIT)'}
     common.update(preprocessing)
     onnx_size = {}
-    for name, src in [('thermal_classifier', clf_path), ('thermal_postprocess', post_path)]:
+    for (name, _), (_, src) in zip(MEMBERS + [('thermal_postprocess', None)], clf_paths + [(None, post_path)]):
         onnx_size[name] = os.path.getsize(src)
         assert onnx_size[name] <= 20 * 1024 * 1024, f'{name} is larger than 20 MB'
-    cls_cfg = repo_writer.render_config(
-        'thermal_classifier', platform='onnxruntime_onnx', max_batch_size=64,
-        inputs=[{'name': 'IMAGE', 'type': 'uint8', 'dims': [1, HEIGHT, WIDTH]}],
-        outputs=[{'name': 'LOGITS', 'type': 'float32', 'dims': [len(CLASS_NAMES)], 'label_filename': 'labels.txt'}],
-        parameters={**common, 'role': 'classifier (uncalibrated logits)', 'class_names_json': CLASS_NAMES})
-    repo_writer.write_model(repo, 'thermal_classifier', version, cls_cfg, clf_path, labels=CLASS_NAMES)
+    roles = {'thermal_classifier': 'ensemble member A: residual CNN, 4 blocks (uncalibrated logits)',
+             'thermal_deepnet': 'ensemble member B: residual CNN, 6 blocks (uncalibrated logits)'}
+    for (name, _), (_, path) in zip(MEMBERS, clf_paths):
+        cfg = repo_writer.render_config(
+            name, platform='onnxruntime_onnx', max_batch_size=64,
+            inputs=[{'name': 'IMAGE', 'type': 'uint8', 'dims': [1, HEIGHT, WIDTH]}],
+            outputs=[{'name': 'LOGITS', 'type': 'float32', 'dims': [len(CLASS_NAMES)],
+                      'label_filename': 'labels.txt'}],
+            parameters={**common, 'role': roles[name], 'class_names_json': CLASS_NAMES})
+        repo_writer.write_model(repo, name, version, cfg, path, labels=CLASS_NAMES)
+    mix_text = ' + '.join(f'{w:.2f} * softmax({n} / {t:.4f})' for n, t, w in members)
     post_cfg = repo_writer.render_config(
         'thermal_postprocess', platform='onnxruntime_onnx', max_batch_size=64,
-        inputs=[{'name': 'LOGITS', 'type': 'float32', 'dims': [len(CLASS_NAMES)]}],
+        inputs=[{'name': tensor, 'type': 'float32', 'dims': [len(CLASS_NAMES)]} for _, tensor in MEMBERS],
         outputs=[{'name': 'PROBS', 'type': 'float32', 'dims': [len(CLASS_NAMES)], 'label_filename': 'labels.txt'},
                  {'name': 'DEFECT_PROB', 'type': 'float32', 'dims': [1]}],
-        parameters={'modality': 'thermal', 'role': 'temperature scaling: PROBS = softmax(LOGITS / T)',
-                    'calibration_temperature': temperature, 'class_names_json': CLASS_NAMES})
+        parameters={'modality': 'thermal',
+                    'role': f'calibrated mixture: PROBS = softmax(log({mix_text}) / {t_final:.4f})',
+                    'calibration_temperature': t_final, 'class_names_json': CLASS_NAMES})
     repo_writer.write_model(repo, 'thermal_postprocess', version, post_cfg, post_path, labels=CLASS_NAMES)
 
     params = {
@@ -102,10 +142,13 @@ def export_all(args, fitted=None):
         'good_class': GOOD_CLASS,
         'defect_classes_json': [CLASS_NAMES[i] for i in defect_idx],
         'probabilities_calibrated': True,
-        'calibration_method': 'temperature scaling on validation, applied inside thermal_postprocess',
-        'calibration_temperature': temperature,
-        'calibration_json': {'applied_in_graph': True, 'method': 'temperature', 'members': {
-            'thermal_classifier': {'temperature': temperature, 'weight': 1.0}}},
+        'calibration_method': ('per-member temperature scaling, a weighted mixture, and one more temperature on '
+                               'the mixture, all fitted on validation and applied inside thermal_postprocess'),
+        'calibration_temperature': t_final,
+        'calibration_json': {'applied_in_graph': True, 'method': 'temperature mixture',
+                             'final_temperature': t_final, 'members': {
+                                 name: {'temperature': t, 'weight': w}
+                                 for (name, _), (_, t, w) in zip(MEMBERS, members)}},
         'class_thresholds_json': thr,
         'review_threshold': ops['review_threshold'],
         'fail_threshold': ops['fail_threshold'],
@@ -124,7 +167,8 @@ def export_all(args, fitted=None):
         'validation_metrics_json': {k: summary[k] for k in ['n', 'accuracy', 'macro_f1', 'auroc', 'ece',
                                                              'escape_rate', 'false_reject_rate']}
                                     | {'sharp_decoded': serve},
-        'model_version_note': f'components thermal_classifier and thermal_postprocess version {version}',
+        'model_version_note': (f'components thermal_classifier, thermal_deepnet and thermal_postprocess version '
+                               f'{version}'),
     }
     ens_cfg = repo_writer.render_config(
         'thermal_ensemble', platform='ensemble', max_batch_size=64,
@@ -132,12 +176,14 @@ def export_all(args, fitted=None):
         outputs=[{'name': 'PROBS', 'type': 'float32', 'dims': [len(CLASS_NAMES)], 'label_filename': 'labels.txt'},
                  {'name': 'DEFECT_PROB', 'type': 'float32', 'dims': [1]}],
         parameters=params,
-        steps=[{'model': 'thermal_classifier', 'inputs': {'IMAGE': 'IMAGE'}, 'outputs': {'LOGITS': 'logits'}},
-               {'model': 'thermal_postprocess', 'inputs': {'LOGITS': 'logits'},
-                'outputs': {'PROBS': 'PROBS', 'DEFECT_PROB': 'DEFECT_PROB'}}])
+        steps=[{'model': name, 'inputs': {'IMAGE': 'IMAGE'}, 'outputs': {'LOGITS': tensor.lower()}}
+               for name, tensor in MEMBERS]
+              + [{'model': 'thermal_postprocess', 'inputs': {tensor: tensor.lower() for _, tensor in MEMBERS},
+                  'outputs': {'PROBS': 'PROBS', 'DEFECT_PROB': 'DEFECT_PROB'}}])
     from .card_text import render_card
-    text = render_card(ds=ds, hp=HP, n_train=len(tr), n_val=len(va), temperature=temperature, ops=ops, thr=thr,
-                       summary=summary, ci=ci, uncal=uncal, parity=(parity_logits, parity_probs),
-                       ms=ms / len(va), sizes=onnx_size, version=version, params=params, model=model, serve=serve)
+    text = render_card(ds=ds, hp=HP, n_train=len(tr), n_val=len(va), members=members, t_final=t_final, ops=ops,
+                       thr=thr, summary=summary, ci=ci, uncal=uncal, singles=singles,
+                       parity=(parity_logits, parity_probs), ms=ms / len(va), sizes=onnx_size, version=version,
+                       params=params, models=models, serve=serve)
     repo_writer.write_model(repo, 'thermal_ensemble', version, ens_cfg, labels=CLASS_NAMES, card=text)
     log(f'wrote thermal_ensemble version {version} to {repo}')

@@ -40,3 +40,50 @@ class ThermalNet(nn.Module):
         x = self.stage4(self.stage3(self.stage2(self.stage1(self.stem(x)))))
         pooled = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
         return self.fc(self.drop(pooled))
+
+
+class ThermalDeepNet(nn.Module):
+    """A deeper second member: two residual blocks per stage at 40 x 24, 20 x 12 and 10 x 6 (widths w, 2w, 4w),
+    global mean and max pooling. Same input contract as ThermalNet (UINT8 [N, 1, 40, 24], normalized inside)."""
+
+    def __init__(self, n_classes=12, width=32, pixel_mean=128.0, pixel_std=64.0, blocks=(2, 2, 2)):
+        super().__init__()
+        self.register_buffer('pixel_mean', torch.tensor(float(pixel_mean)))
+        self.register_buffer('pixel_std', torch.tensor(float(pixel_std)))
+        self.stem = conv_bn(1, width)
+        layers, cin = [], width
+        for stage, n in enumerate(blocks):
+            cout = width * 2 ** stage
+            for j in range(n):
+                layers.append(ResBlock(cin, cout, 2 if stage > 0 and j == 0 else 1))
+                cin = cout
+        self.body = nn.Sequential(*layers)
+        self.drop = nn.Dropout(0.2)
+        self.fc = nn.Linear(2 * cin, n_classes)
+
+    def forward(self, x):
+        x = (x.float() - self.pixel_mean) / self.pixel_std
+        x = self.body(self.stem(x))
+        pooled = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
+        return self.fc(self.drop(pooled))
+
+
+class FlipAverage(nn.Module):
+    """Test-time augmentation inside the exported graph: the mean of the member's logits over the image and its
+    horizontal, vertical and double flips (the flips training used), so the served model needs nothing extra."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    @property
+    def pixel_mean(self):
+        return self.net.pixel_mean
+
+    @property
+    def pixel_std(self):
+        return self.net.pixel_std
+
+    def forward(self, x):
+        return (self.net(x) + self.net(torch.flip(x, [3])) + self.net(torch.flip(x, [2]))
+                + self.net(torch.flip(x, [2, 3]))) / 4
