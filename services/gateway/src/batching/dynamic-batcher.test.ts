@@ -303,4 +303,19 @@ describe('DynamicBatcher admission by deadline', () => {
     await expect(p).resolves.toMatchObject({ result: expect.anything() });
     expect(b.stats().rejectedLate).toBe(0);
   });
+
+  it('checkAdmission refuses before any work is queued, as submit would, and admits when there is room', async () => {
+    const latency = new LatencyModel({ minSamples: 4 });
+    for (let i = 0; i < 8; i++) latency.observe(1 + (i % 4), 100);
+    const fake = fakeRun(() => 100);
+    const b = batcher(fake.run, { latency, maxBatchSize: 2 });
+    const queued = Array.from({ length: 6 }, (_, i) => b.submit(i, later(10_000)));
+    expect(() => b.checkAdmission(later(150))).toThrow(TooManyRequestsError);
+    expect(b.stats().rejectedLate).toBe(1);
+    expect(() => b.checkAdmission(later(10_000))).not.toThrow();
+    expect(b.stats().queued).toBe(6); // checking queues nothing
+    await jest.advanceTimersByTimeAsync(2_000);
+    await expect(Promise.all(queued)).resolves.toHaveLength(6);
+    expect(() => b.checkAdmission(later(150))).not.toThrow(); // the queue has cleared
+  });
 });

@@ -130,20 +130,8 @@ export class DynamicBatcher<I, O> {
         }),
       );
     }
-    // Admission by deadline: once the latency model has learned from real batches, a request that would wait
-    // behind more work than its deadline allows is refused now with 429 (back-pressure the client can act on)
-    // instead of timing out in the queue later with 504.
-    const expectedMs = this.expectedCompletionMs();
-    if (this.latency.learned && now + expectedMs > deadline) {
-      this.rejectedLate++;
-      return Promise.reject(
-        new TooManyRequestsError(
-          `${name}: about ${Math.round(expectedMs)} ms of queued work ahead, more than the request's deadline allows`,
-          this.retryAfterSeconds(),
-          { details: { queued: this.queue.length, expectedMs: Math.round(expectedMs) } },
-        ),
-      );
-    }
+    const late = this.lateRefusal(now, deadline);
+    if (late) return Promise.reject(late);
     this.arrivals.note(now);
     return new Promise<BatchedResult<O>>((resolve, reject) => {
       this.queue.push({ item, deadline, enqueuedAt: now, resolve, reject });
@@ -179,6 +167,32 @@ export class DynamicBatcher<I, O> {
       expired: this.expired,
       flushes: { ...this.flushes },
     };
+  }
+
+  /**
+   * The deadline admission of `submit`, for callers that can refuse before doing expensive work (decoding an
+   * image): throws the same 429 `submit` would give when the work queued and in flight would outlast `deadline`.
+   */
+  checkAdmission(deadline: number): void {
+    const late = this.lateRefusal(this.now(), deadline);
+    if (late) throw late;
+  }
+
+  /**
+   * Admission by deadline: once the latency model has learned from real batches, a request that would wait behind
+   * more work than its deadline allows is refused now with 429 (back-pressure the client can act on) instead of
+   * timing out in the queue later with 504.
+   */
+  private lateRefusal(now: number, deadline: number): TooManyRequestsError | undefined {
+    const expectedMs = this.expectedCompletionMs();
+    if (!this.latency.learned || now + expectedMs <= deadline) return undefined;
+    this.rejectedLate++;
+    return new TooManyRequestsError(
+      `${this.options.name}: about ${Math.round(expectedMs)} ms of queued work ahead, more than the request's ` +
+        'deadline allows',
+      this.retryAfterSeconds(),
+      { details: { queued: this.queue.length, expectedMs: Math.round(expectedMs) } },
+    );
   }
 
   /** Seconds until the queue ahead of a new request has probably cleared; at least 1. */

@@ -123,6 +123,9 @@ export class InspectionService {
       );
     }
 
+    // Refused now if the batcher would refuse it after decoding: keeps the CPU for requests that can be served.
+    this.deps.runner.admit(runSpec(contract, route.version), deadline);
+
     let item: Buffer;
     let decodeMs = 0;
     let preprocessMs = 0;

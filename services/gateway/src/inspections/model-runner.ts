@@ -81,6 +81,16 @@ export class ModelRunner {
     return { outputs: result.outputs, version: result.version, inferMs: result.inferMs, queueMs, batchSize };
   }
 
+  /**
+   * Refuses with 429 now, before the caller decodes anything, when the model's batcher would refuse this deadline
+   * anyway: under overload, decoding images that are then turned away takes the CPU the model needs.
+   */
+  admit(spec: RunSpec, deadline: number): void {
+    const version = spec.version ?? 'latest';
+    this.specs.set(specKey(spec.model, version), spec);
+    this.registry.get(spec.model, version).checkAdmission(deadline);
+  }
+
   /** Drains and forgets the batchers of a model version (after a model change, so a new spec takes effect). */
   async retire(model: string, version: string | undefined): Promise<void> {
     await this.registry.retire(model, version ?? 'latest');
