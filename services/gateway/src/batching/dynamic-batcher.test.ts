@@ -279,14 +279,17 @@ describe('DynamicBatcher', () => {
 });
 
 describe('DynamicBatcher admission by deadline', () => {
-  it('refuses at once with 429 a request whose deadline the queued work ahead would outlast', async () => {
-    // A learned model: every batch takes 100 ms whatever its size.
+  /** A learned model (every batch takes 100 ms whatever its size) with six requests, three batches, queued ahead. */
+  function busyBatcher() {
     const latency = new LatencyModel({ minSamples: 4 });
     for (let i = 0; i < 8; i++) latency.observe(1 + (i % 4), 100);
-    const fake = fakeRun(() => 100);
-    const b = batcher(fake.run, { latency, maxBatchSize: 2 });
-    // Six requests queue three batches ahead (≈ 300 ms of work).
+    const b = batcher(fakeRun(() => 100).run, { latency, maxBatchSize: 2 });
     const queued = Array.from({ length: 6 }, (_, i) => b.submit(i, later(10_000)));
+    return { b, queued };
+  }
+
+  it('refuses at once with 429 a request whose deadline the queued work ahead would outlast', async () => {
+    const { b, queued } = busyBatcher(); // ≈ 300 ms of work ahead
     await expect(b.submit(99, later(150))).rejects.toBeInstanceOf(TooManyRequestsError);
     expect(b.stats().rejectedLate).toBe(1);
     // A request with room for the work ahead is accepted and answered.
@@ -305,11 +308,7 @@ describe('DynamicBatcher admission by deadline', () => {
   });
 
   it('checkAdmission refuses before any work is queued, as submit would, and admits when there is room', async () => {
-    const latency = new LatencyModel({ minSamples: 4 });
-    for (let i = 0; i < 8; i++) latency.observe(1 + (i % 4), 100);
-    const fake = fakeRun(() => 100);
-    const b = batcher(fake.run, { latency, maxBatchSize: 2 });
-    const queued = Array.from({ length: 6 }, (_, i) => b.submit(i, later(10_000)));
+    const { b, queued } = busyBatcher();
     expect(() => b.checkAdmission(later(150))).toThrow(TooManyRequestsError);
     expect(b.stats().rejectedLate).toBe(1);
     expect(() => b.checkAdmission(later(10_000))).not.toThrow();
