@@ -65,6 +65,40 @@ class CombinerGraphTest(unittest.TestCase):
         np.testing.assert_allclose(out['DEFECT_PROB'], p_def, atol=1e-6)
 
 
+class MixtureWeightsTest(unittest.TestCase):
+    @staticmethod
+    def members(n_members, noise, rng, n=3000, classes=4):
+        y = rng.integers(0, classes, n)
+        onehot = np.eye(classes)[y] * 2.0
+        return y, [onehot + rng.normal(scale=s, size=(n, classes)) for s in noise[:n_members]]
+
+    def test_weights_favour_the_better_member_and_beat_equal_weights(self):
+        from trainer.common.mixture import fit_members, mixture_nll
+        rng = np.random.default_rng(3)
+        y, logits = self.members(3, [0.8, 2.5, 4.0], rng)
+        tensors = ['A', 'B', 'C']
+        members, t_final = fit_members(logits, y, 0, tensors)
+        weights = [w for _, _, w in members]
+        self.assertAlmostEqual(sum(weights), 1.0, places=3)
+        self.assertEqual([n for n, _, _ in members], tensors)
+        self.assertGreater(weights[0], weights[1])
+        self.assertGreater(weights[1], weights[2] - 0.05)
+        temps = [t for _, t, _ in members]
+        fitted, _ = mixture_nll(logits, y, 0, tensors, temps, weights)
+        equal, _ = mixture_nll(logits, y, 0, tensors, temps, [1 / 3] * 3)
+        self.assertLess(fitted, equal)
+        self.assertGreater(t_final, 0)
+
+    def test_two_members_use_the_grid(self):
+        from trainer.common.mixture import fit_members
+        rng = np.random.default_rng(4)
+        y, logits = self.members(2, [0.8, 3.0], rng)
+        members, _ = fit_members(logits, y, 0, ['A', 'B'])
+        w = members[0][2]
+        self.assertAlmostEqual(w * 20, round(w * 20), places=6)   # a 0.05 step of the grid
+        self.assertGreaterEqual(w, 0.5)
+
+
 class ElectricalClassifierGraphTest(unittest.TestCase):
     def test_onnx_matches_sklearn(self):
         from trainer.electrical import graphs

@@ -25,10 +25,13 @@ def main(argv=None):
     t.add_argument('--stage', choices=['fit', 'all'], default='all',
                    help='fit: only train (resumable); all: train if needed, then calibrate, export, write')
     t.add_argument('--threads', type=int, default=2)
+    t.add_argument('--fold', type=int, help='image models: which of the 5 stratified folds to hold out (default 0, the '
+                   'shipped models); use with a scratch --repo and --ckpt-dir for k-fold figures')
     v = sub.add_parser('split', help='write the validation fold of an image dataset as a dataset folder (symlinks)')
     v.add_argument('modality', choices=['visual', 'thermal'])
     v.add_argument('--data', help='dataset folder with manifest.csv (default ../shared/datasets/<name>)')
     v.add_argument('--out', required=True, help='folder to write (manifest.csv + symbolic links)')
+    v.add_argument('--fold', type=int, default=0, help='which of the 5 stratified folds (default 0)')
     args = p.parse_args(argv)
     if args.command == 'split':
         return write_split(args)
@@ -37,6 +40,8 @@ def main(argv=None):
     args.ckpt_dir = os.path.join(args.ckpt_dir, args.modality)
     from .common.determinism import set_determinism
     set_determinism(0, args.threads)
+    if args.modality == 'electrical' and args.fold is not None:
+        raise SystemExit('--fold applies to the image models; the electrical model reports repeated k-fold itself')
     if args.modality == 'thermal':
         from .thermal.pipeline import run
     elif args.modality == 'visual':
@@ -49,6 +54,7 @@ def main(argv=None):
 
 def write_split(args):
     from .common.split_export import write_validation_folder
+    from .common.splits import with_fold
     data = os.path.abspath(args.data or os.path.join(REPO_ROOT, '..', 'shared', 'datasets', DEFAULT_DATA[args.modality]))
     if args.modality == 'visual':
         from .visual.data import CLASS_NAMES
@@ -56,7 +62,7 @@ def write_split(args):
     else:
         from .thermal.data import CLASS_NAMES
         from .thermal.train import HP
-    n = write_validation_folder(data, args.out, CLASS_NAMES, HP)
+    n = write_validation_folder(data, args.out, CLASS_NAMES, with_fold(HP, args.fold))
     print(f'{n} validation items of {data} -> {args.out}')
     return 0
 

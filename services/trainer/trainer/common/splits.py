@@ -10,3 +10,12 @@ def stratified_holdout(labels, n_folds, fold, seed):
         if i == fold:
             return np.sort(tr), np.sort(va)
     raise ValueError(f'fold {fold} out of range for {n_folds} folds')
+
+
+def with_fold(hp, fold):
+    """The hyper-parameters with another held-out fold (None keeps the shipped fold)."""
+    if fold is None:
+        return hp
+    if not 0 <= fold < hp['n_folds']:
+        raise SystemExit(f"--fold must be between 0 and {hp['n_folds'] - 1}")
+    return dict(hp, fold=fold)

@@ -3,11 +3,36 @@ from ..common.card import confusion_table, fmt, metrics_table, per_class_table
 from .data import CLASS_NAMES
 
 
-def render_card(*, ds, hp, n_train, n_val, members, t_final, ops, thr, summary, ci, uncal, singles, parity, ms, sizes,
+def member_lines(hp, specs, n_params):
+    """The pipeline's member steps, numbered from 1."""
+    second = hp['second']
+    lines = [f"""1. `thermal_classifier` (member A) — `IMAGE` UINT8 `[1, 40, 24]` (gray, CHW, raw pixel values; the graph casts to
+   float and normalizes with the training pixel mean/std) → `LOGITS` FP32 `[12]`. A small residual CNN
+   ({n_params[0]:,} parameters, 4 residual blocks, width {hp['width']}).""",
+             f"""2. `thermal_deepnet` (member B) — same input → `LOGITS` `[12]`. A deeper residual CNN ({n_params[1]:,} parameters,
+   blocks {tuple(second['blocks'])} at 40 × 24, 20 × 12 and 10 × 6, width {second['width']})."""]
+    for k, (spec, (name, tensor, _)) in enumerate(zip(hp.get('extra', []), specs[2:])):
+        shape = (f"blocks {tuple(spec['blocks'])} like member B" if spec['arch'] == 'deep' else
+                 '4 residual blocks like member A')
+        lines.append(f"{k + 3}. `{name}` (member {tensor[-1]}) — same input → `LOGITS` `[12]`. A residual CNN "
+                     f"({n_params[k + 2]:,} parameters, {shape}, width {spec['width']}) trained from scratch with its "
+                     f"own seed.")
+    return lines
+
+
+def render_card(*, ds, hp, specs, n_train, n_val, members, t_final, ops, thr, summary, ci, uncal, singles, parity, ms, sizes,
                 version, params, models, serve):
     n_params = [sum(p.numel() for p in m.parameters()) for m in models]
-    (_, t_a, w_a), (_, t_b, w_b) = members
     long, second = hp['long'], hp['second']
+    steps = member_lines(hp, specs, n_params)
+    mix = ' + '.join(f'{w:.2f}·softmax({tensor} / {t:.4f})' for tensor, t, w in members)
+    extra_training = ''.join(
+        f"\n- `{s['name']}`: from scratch for {s['epochs']} epochs (cosine, peak lr {s['lr']}, seed {hp['seed']} + "
+        f"{s['seed_offset']}), class-weight power {s['class_weight_power']}, no offset jitter."
+        for s in hp.get('extra', []))
+    epochs_text = ', '.join([f"{hp['epochs'] + hp['ft']['epochs'] + long['epochs']} epochs (member A)",
+                             f"{second['epochs']} (member B)"] +
+                            [f"{s['epochs']} ({s['name']})" for s in hp.get('extra', [])])
     tta_text = ('' if not hp.get('flip_tta') else
                 '\n\nEach member\'s graph averages its logits over the image and its horizontal, vertical and double '
                 'flips (test-time augmentation with the flips used in training; chosen on validation).')
@@ -26,14 +51,10 @@ Classifies one infrared image of a photovoltaic module (24 × 40 px) into 12 cla
 `No-Anomaly`) and gives the calibrated probability that the module has an anomaly.
 
 ## Pipeline (Triton ensemble)
-1. `thermal_classifier` (member A) — `IMAGE` UINT8 `[1, 40, 24]` (gray, CHW, raw pixel values; the graph casts to
-   float and normalizes with the training pixel mean/std) → `LOGITS` FP32 `[12]`. A small residual CNN
-   ({n_params[0]:,} parameters, 4 residual blocks, width {hp['width']}).
-2. `thermal_deepnet` (member B) — same input → `LOGITS` `[12]`. A deeper residual CNN ({n_params[1]:,} parameters,
-   blocks {tuple(second['blocks'])} at 40 × 24, 20 × 12 and 10 × 6, width {second['width']}).
-3. `thermal_postprocess` — `PROBS = softmax(log({w_a:.2f}·softmax(LOGITS_A / {t_a:.4f}) + {w_b:.2f}·softmax(LOGITS_B /
-   {t_b:.4f})) / {t_final:.4f})`: each member temperature-scaled, mixed with the weight that minimised validation
-   log-loss, and the mixture re-calibrated by one more temperature; `DEFECT_PROB = 1 − PROBS[No-Anomaly]`.{tta_text}
+{chr(10).join(steps)}
+{len(steps) + 1}. `thermal_postprocess` — each member temperature-scaled, mixed with the weights that minimised
+   validation log-loss, and the mixture re-calibrated by one more temperature; `DEFECT_PROB = 1 − PROBS[No-Anomaly]`:
+   `PROBS = softmax(log({mix}) / {t_final:.4f})`.{tta_text}
 
 The gateway decodes the JPEG to 8-bit gray (sharp `.toColourspace('b-w')`, or `.grayscale()`), does **not**
 resize dataset images (they are already 24 × 40; other sizes: resize to 24 × 40, fit `fill`), and sends the raw
@@ -57,7 +78,7 @@ bytes. Everything the gateway needs is in `config.pbtxt` `parameters` (see the k
   phases under-fitted (training accuracy 0.83), and the absolute grey level is what tells Offline-Module from
   No-Anomaly.
 - Member B: trained from scratch for {second['epochs']} epochs (cosine, peak lr {second['lr']}), class-weight power
-  {second['class_weight_power']}, no offset jitter.
+  {second['class_weight_power']}, no offset jitter.{extra_training}
 
 ## Validation results (fold {hp['fold']}, n = {summary['n']})
 {metrics_table(summary, ci)}
@@ -96,14 +117,14 @@ overstates quality; quote the validation fold.
   validation images: max relative |Δ logits| (worse member) = {parity[0]:.2e}, max |Δ probabilities| =
   {parity[1]:.2e}.
 - Sizes: {', '.join(f'{k} {v / 1024:.1f} KiB' for k, v in sizes.items())} (limit 20 MB each).
-- onnxruntime-node, 1 thread, batch 256: {ms:.3f} ms per image for both members (trainer machine, shared CPU;
+- onnxruntime-node, 1 thread, batch 256: {ms:.3f} ms per image for all members (trainer machine, shared CPU;
   not a benchmark).
 
 ## Known limits
 - Quality bar of issue 4 (12-class accuracy ≥ 0.92, anomaly AUROC ≥ 0.97): {'met' if summary['accuracy'] >= 0.92 and (summary['auroc'] or 0) >= 0.97 else 'NOT met'} on this
   validation fold (accuracy {fmt(summary['accuracy'])}, AUROC {fmt(summary['auroc'])}). Training was limited to
-  {hp['epochs'] + hp['ft']['epochs'] + long['epochs']} epochs (member A) and {second['epochs']} epochs (member B) of small CNNs on a
-  shared 2-core CPU; published CNNs (0.885–0.921) train deeper nets for far longer.
+  {epochs_text}
+  of small CNNs on a shared 2-core CPU; published CNNs (0.885–0.921) train deeper nets for far longer.
 - One validation fold, not k-fold: the intervals above are bootstrap intervals over the validation images, not
   fold-to-fold spread.
 - Rare classes (Diode-Multi, Hot-Spot, Hot-Spot-Multi, Soiling: 28–40 validation images each) have wide

@@ -6,6 +6,7 @@ import torch
 
 from ..common import calibration, card, drift, metrics, repo_writer
 from ..common.combiner_graph import build_combiner, combine_numpy
+from ..common.mixture import fit_members
 from ..common.log import log
 from ..common.onnx_check import OPSET, export_torch, parity, run_onnx
 from .data import CLASS_NAMES, GOOD_CLASS, HEIGHT, WIDTH
@@ -35,35 +36,31 @@ def serve_path_check(ds, va, yv, xv, clf_paths, post_path, probs, p_def, ops, go
     return out
 
 
-MEMBERS = [('thermal_classifier', 'LOGITS_A'), ('thermal_deepnet', 'LOGITS_B')]
-
-
-def fit_members(logits, yv, good):
-    """Per-member temperature, mixture weight (grid, validation NLL), then one temperature on the mixture."""
-    from ..common.combiner_graph import mixture
-    temps = [calibration.fit_temperature(lg, yv) for lg in logits]
-    best = None
-    for w in np.linspace(0.0, 1.0, 21):
-        members = [(MEMBERS[0][1], temps[0], float(w)), (MEMBERS[1][1], temps[1], float(1 - w))]
-        p, _ = combine_numpy(logits, members, good)
-        nll = -np.mean(np.log(np.maximum(p[np.arange(len(yv)), yv], 1e-12)))
-        if best is None or nll < best[0]:
-            best = (nll, members)
-    members = best[1]
-    t_final = calibration.fit_temperature(np.log(np.maximum(mixture(logits, members), 1e-30)), yv)
-    return members, t_final
+def member_specs(hp):
+    """[(repository name, combiner input tensor, role)] of every member, in the order fit_model returns them."""
+    specs = [('thermal_classifier', 'LOGITS_A', 'ensemble member A: residual CNN, 4 blocks (uncalibrated logits)'),
+             ('thermal_deepnet', 'LOGITS_B', 'ensemble member B: residual CNN, 6 blocks (uncalibrated logits)')]
+    for k, spec in enumerate(hp.get('extra', [])):
+        letter = chr(ord('C') + k)
+        blocks = sum(spec['blocks']) if spec['arch'] == 'deep' else 4
+        specs.append((spec['name'], f'LOGITS_{letter}',
+                      f'ensemble member {letter}: residual CNN, {blocks} blocks, own seed (uncalibrated logits)'))
+    return specs
 
 
 def export_all(args, fitted=None):
-    ds, x, y, tr, va, models = fitted or fit_model(args.data, args.ckpt_dir)
-    if HP.get('flip_tta'):
+    hp = getattr(args, 'hp', HP)
+    ds, x, y, tr, va, models = fitted or fit_model(args.data, args.ckpt_dir, hp)
+    specs = member_specs(hp)
+    assert len(specs) == len(models), 'one repository model per trained member'
+    if hp.get('flip_tta'):
         models = [FlipAverage(m).eval() for m in models]
     good = CLASS_NAMES.index(GOOD_CLASS)
     yv = y[va]
     logits = [predict_logits(m, x[va]) for m in models]
-    for (name, _), lg in zip(MEMBERS, logits):
+    for (name, _, _), lg in zip(specs, logits):
         log(f'{name}: val acc {(lg.argmax(1) == yv).mean():.4f}')
-    members, t_final = fit_members(logits, yv, good)
+    members, t_final = fit_members(logits, yv, good, [tensor for _, tensor, _ in specs])
     probs, p_def = combine_numpy(logits, members, good, t_final)
     p_def = p_def[:, 0]
     ops = calibration.operating_point(p_def, yv != good, TARGET_RECALL, MAX_FALSE_REJECT)
@@ -75,17 +72,17 @@ def export_all(args, fitted=None):
     raw_mix, _ = combine_numpy(logits, [(n, 1.0, w) for n, _, w in members], good)
     uncal = metrics.summary(raw_mix, yv, good, ops, CLASS_NAMES)
     singles = {name: metrics.summary(calibration.calibrated(lg, m[1]), yv, good, ops, CLASS_NAMES)
-               for (name, _), lg, m in zip(MEMBERS, logits, members)}
+               for (name, _, _), lg, m in zip(specs, logits, members)}
     log(f"thermal val: members {[(n, round(t, 3), round(w, 2)) for n, t, w in members]} T_final={t_final:.3f} "
         f"acc {summary['accuracy']:.4f} macroF1 {summary['macro_f1']:.4f} AUROC {summary['auroc']:.4f} "
         f"ECE {uncal['ece']:.4f}->{summary['ece']:.4f} ops {ops}")
 
     work = os.path.join(args.ckpt_dir, 'export')
     os.makedirs(work, exist_ok=True)
-    clf_paths = [(tensor, os.path.join(work, f'{name}.onnx')) for name, tensor in MEMBERS]
+    clf_paths = [(tensor, os.path.join(work, f'{name}.onnx')) for name, tensor, _ in specs]
     post_path = os.path.join(work, 'postprocess.onnx')
     onnx_logits, parity_logits, ms = {}, 0.0, 0.0
-    for model, (name, _), (tensor, path), lg in zip(models, MEMBERS, clf_paths, logits):
+    for model, (name, _, _), (tensor, path), lg in zip(models, specs, clf_paths, logits):
         export_torch(model, torch.zeros(2, 1, HEIGHT, WIDTH, dtype=torch.uint8), path, ['IMAGE'], ['LOGITS'])
         out, t = run_onnx(path, {'IMAGE': x[va]}, ['LOGITS'], batch=256)
         onnx_logits[tensor] = out['LOGITS']
@@ -94,7 +91,7 @@ def export_all(args, fitted=None):
     build_combiner(post_path, members, len(CLASS_NAMES), good, final_temperature=t_final)
     onnx_post, _ = run_onnx(post_path, onnx_logits, ['PROBS', 'DEFECT_PROB'])
     parity_probs = parity('thermal_ensemble', {'PROBS': probs, 'DEFECT_PROB': p_def[:, None]}, onnx_post, 1e-4, log)
-    log(f'onnxruntime-node: {ms / len(va):.3f} ms per image at batch 256 (1 thread, both members)')
+    log(f'onnxruntime-node: {ms / len(va):.3f} ms per image at batch 256 (1 thread, all members)')
     serve = serve_path_check(ds, va, yv, x[va], clf_paths, post_path, probs, p_def, ops, good)
 
     repo = args.repo
@@ -110,23 +107,21 @@ def export_all(args, fitted=None):
               'training_dataset': 'infrared_solar_modules (InfraredSolarModules, Raptor Maps 2020, MIT)'}
     common.update(preprocessing)
     onnx_size = {}
-    for (name, _), (_, src) in zip(MEMBERS + [('thermal_postprocess', None)], clf_paths + [(None, post_path)]):
+    for (name, _, _), (_, src) in zip(specs + [('thermal_postprocess', None, None)], clf_paths + [(None, post_path)]):
         onnx_size[name] = os.path.getsize(src)
         assert onnx_size[name] <= 20 * 1024 * 1024, f'{name} is larger than 20 MB'
-    roles = {'thermal_classifier': 'ensemble member A: residual CNN, 4 blocks (uncalibrated logits)',
-             'thermal_deepnet': 'ensemble member B: residual CNN, 6 blocks (uncalibrated logits)'}
-    for (name, _), (_, path) in zip(MEMBERS, clf_paths):
+    for (name, _, role), (_, path) in zip(specs, clf_paths):
         cfg = repo_writer.render_config(
             name, platform='onnxruntime_onnx', max_batch_size=64,
             inputs=[{'name': 'IMAGE', 'type': 'uint8', 'dims': [1, HEIGHT, WIDTH]}],
             outputs=[{'name': 'LOGITS', 'type': 'float32', 'dims': [len(CLASS_NAMES)],
                       'label_filename': 'labels.txt'}],
-            parameters={**common, 'role': roles[name], 'class_names_json': CLASS_NAMES})
+            parameters={**common, 'role': role, 'class_names_json': CLASS_NAMES})
         repo_writer.write_model(repo, name, version, cfg, path, labels=CLASS_NAMES)
     mix_text = ' + '.join(f'{w:.2f} * softmax({n} / {t:.4f})' for n, t, w in members)
     post_cfg = repo_writer.render_config(
         'thermal_postprocess', platform='onnxruntime_onnx', max_batch_size=64,
-        inputs=[{'name': tensor, 'type': 'float32', 'dims': [len(CLASS_NAMES)]} for _, tensor in MEMBERS],
+        inputs=[{'name': tensor, 'type': 'float32', 'dims': [len(CLASS_NAMES)]} for _, tensor, _ in specs],
         outputs=[{'name': 'PROBS', 'type': 'float32', 'dims': [len(CLASS_NAMES)], 'label_filename': 'labels.txt'},
                  {'name': 'DEFECT_PROB', 'type': 'float32', 'dims': [1]}],
         parameters={'modality': 'thermal',
@@ -148,7 +143,7 @@ def export_all(args, fitted=None):
         'calibration_json': {'applied_in_graph': True, 'method': 'temperature mixture',
                              'final_temperature': t_final, 'members': {
                                  name: {'temperature': t, 'weight': w}
-                                 for (name, _), (_, t, w) in zip(MEMBERS, members)}},
+                                 for (name, _, _), (_, t, w) in zip(specs, members)}},
         'class_thresholds_json': thr,
         'review_threshold': ops['review_threshold'],
         'fail_threshold': ops['fail_threshold'],
@@ -167,8 +162,8 @@ def export_all(args, fitted=None):
         'validation_metrics_json': {k: summary[k] for k in ['n', 'accuracy', 'macro_f1', 'auroc', 'ece',
                                                              'escape_rate', 'false_reject_rate']}
                                     | {'sharp_decoded': serve},
-        'model_version_note': (f'components thermal_classifier, thermal_deepnet and thermal_postprocess version '
-                               f'{version}'),
+        'model_version_note': (f"components {', '.join(name for name, _, _ in specs)} and thermal_postprocess "
+                               f'version {version}'),
     }
     ens_cfg = repo_writer.render_config(
         'thermal_ensemble', platform='ensemble', max_batch_size=64,
@@ -177,11 +172,11 @@ def export_all(args, fitted=None):
                  {'name': 'DEFECT_PROB', 'type': 'float32', 'dims': [1]}],
         parameters=params,
         steps=[{'model': name, 'inputs': {'IMAGE': 'IMAGE'}, 'outputs': {'LOGITS': tensor.lower()}}
-               for name, tensor in MEMBERS]
-              + [{'model': 'thermal_postprocess', 'inputs': {tensor: tensor.lower() for _, tensor in MEMBERS},
+               for name, tensor, _ in specs]
+              + [{'model': 'thermal_postprocess', 'inputs': {tensor: tensor.lower() for _, tensor, _ in specs},
                   'outputs': {'PROBS': 'PROBS', 'DEFECT_PROB': 'DEFECT_PROB'}}])
     from .card_text import render_card
-    text = render_card(ds=ds, hp=HP, n_train=len(tr), n_val=len(va), members=members, t_final=t_final, ops=ops,
+    text = render_card(ds=ds, hp=hp, specs=specs, n_train=len(tr), n_val=len(va), members=members, t_final=t_final, ops=ops,
                        thr=thr, summary=summary, ci=ci, uncal=uncal, singles=singles,
                        parity=(parity_logits, parity_probs), ms=ms / len(va), sizes=onnx_size, version=version,
                        params=params, models=models, serve=serve)

@@ -1,9 +1,11 @@
-from .train import fit_model
+from ..common.splits import with_fold
+from .train import HP, fit_model
 
 
 def run(args):
-    fit_model(args.data, args.ckpt_dir)
+    args.hp = with_fold(HP, getattr(args, 'fold', None))
+    fitted = fit_model(args.data, args.ckpt_dir, args.hp)
     if args.stage == 'fit':
         return
     from .export import export_all
-    export_all(args)
+    export_all(args, fitted)

@@ -21,7 +21,11 @@ HP = dict(seed=20260401, n_folds=5, fold=0, width=32, epochs=20, schedule={'plan
                   'offset_jitter': 0.0},
           # Averaging each member's logits over the image and its flips inside the graph was measured on validation:
           # +0.4 / +0.6 points for the members alone but +0.16 for the ensemble, at 4x the inference cost: off.
-          flip_tta=False)
+          flip_tta=False,
+          # Further members, each trained from scratch (see fit_extra): entries like {'name': 'thermal_net_c',
+          # 'arch': 'net' | 'deep', 'width': 32, 'blocks': (2, 2, 2), 'epochs': 70, 'lr': 3e-3, 'seed_offset': 31,
+          # 'class_weight_power': 0.25, 'offset_jitter': 0.0}.
+          extra=[])
 
 
 def class_weights(y, n, power):
@@ -73,12 +77,13 @@ def make_loss(weights, label_smoothing):
 
 
 def fit_model(data_dir, ckpt_dir, hp=HP):
-    """Both ensemble members: (ds, x, y, tr, va, [first, second])."""
+    """Every ensemble member: (ds, x, y, tr, va, [first, second, *extra])."""
     ds, x, y = load(data_dir)
     tr, va = stratified_holdout(y, hp['n_folds'], hp['fold'], hp['seed'])
     first = fit_first(x, y, tr, va, ckpt_dir, hp)
     second = fit_second(x, y, tr, va, ckpt_dir, hp)
-    return ds, x, y, tr, va, [first, second]
+    extra = [fit_extra(x, y, tr, va, ckpt_dir, spec, hp) for spec in hp.get('extra', [])]
+    return ds, x, y, tr, va, [first, second, *extra]
 
 
 def evaluator(x, y, va):
@@ -98,6 +103,23 @@ def fit_second(x, y, tr, va, ckpt_dir, hp=HP):
                make_loss(weights, hp['label_smoothing']), epochs=p['epochs'], base_lr=p['lr'],
                weight_decay=hp['weight_decay'], ckpt_dir=ckpt_dir, name='thermal_second', seed=hp['seed'] + 21,
                log=log, evaluate=evaluator(x, y, va))
+
+
+def fit_extra(x, y, tr, va, ckpt_dir, spec, hp=HP):
+    """One further member, from scratch, as described by one entry of hp['extra']."""
+    xtr, ytr = x[tr], y[tr]
+    seed = hp['seed'] + spec['seed_offset']
+    torch.manual_seed(seed)
+    mean, std = float(xtr.mean()), float(xtr.std())
+    if spec['arch'] == 'deep':
+        model = ThermalDeepNet(len(CLASS_NAMES), spec['width'], mean, std, tuple(spec['blocks']))
+    else:
+        model = ThermalNet(len(CLASS_NAMES), spec['width'], mean, std)
+    weights = class_weights(ytr, len(CLASS_NAMES), spec['class_weight_power'])
+    return fit(model, make_batches(xtr, ytr, hp['batch'], spec['offset_jitter']),
+               make_loss(weights, hp['label_smoothing']), epochs=spec['epochs'], base_lr=spec['lr'],
+               weight_decay=hp['weight_decay'], ckpt_dir=ckpt_dir, name=spec['name'], seed=seed, log=log,
+               evaluate=evaluator(x, y, va))
 
 
 def fit_first(x, y, tr, va, ckpt_dir, hp=HP):

@@ -203,7 +203,7 @@ def export_all(args, fitted):
                {'model': 'visual_combiner', 'inputs': {'LOGITS_SEG': 'logits_seg', 'LOGITS_PATCH': 'logits_patch'},
                 'outputs': {'PROBS': 'PROBS', 'DEFECT_PROB': 'DEFECT_PROB'}}])
     from .card_text import render_card
-    text = render_card(ds=ds, hp=HP, n_train=len(tr), n_val=len(va), ta=ta, tb=tb, w_seg=w_seg, t_final=t_final, ops=ops, thr=thr,
+    text = render_card(ds=ds, hp=getattr(args, 'hp', HP), n_train=len(tr), n_val=len(va), ta=ta, tb=tb, w_seg=w_seg, t_final=t_final, ops=ops, thr=thr,
                        summary=summary, ci=ci, single=single, loc=loc,
                        parity={'segnet': d_seg, 'patchnet': d_patch, 'ensemble': d_comb},
                        ms={'segnet': ms_seg / len(va), 'patchnet': ms_patch / len(va)}, sizes=sizes,

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# k-fold figures of an image ensemble through the served model:
+#   services/trainer/kfold.sh visual [FOLD ...]      (default folds 0 1 2 3 4; WORK=/tmp/kfold)
+# For each fold: trains the ensemble without that fold into a scratch repository (never triton-model-repo/),
+# writes the held-out fold as a dataset folder, scores it with `npm run evaluate` on a model-server started on the
+# scratch repository; then prints mean ± sd over the folds with `npm run evaluate:folds`.
+# A fold whose scratch repository already holds the ensemble is not trained again. THREADS (default 1) as for
+# `trainer train --threads`. REPO_<k>=DIR scores fold k on an existing repository instead, e.g.
+# REPO_0=$PWD/triton-model-repo for the shipped models (trained without fold 0).
+set -euo pipefail
+modality=${1:?usage: kfold.sh visual|thermal [FOLD ...]}
+shift
+folds=("$@")
+[ ${#folds[@]} -gt 0 ] || folds=(0 1 2 3 4)
+case "$modality" in
+  visual) model=visual_ensemble ;;
+  thermal) model=thermal_ensemble ;;
+  *) echo "kfold.sh: modality must be visual or thermal" >&2; exit 2 ;;
+esac
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=${WORK:-/tmp/kfold}
+threads=${THREADS:-1}
+mkdir -p "$work"
+reports=()
+for k in "${folds[@]}"; do
+  repo_var="REPO_$k"
+  repo=${!repo_var:-$work/$modality-f$k-repo}
+  data="$work/$modality-f$k-val"
+  report="$work/evaluate-$model-fold$k.json"
+  if [ ! -f "$repo/$model/config.pbtxt" ]; then   # written last: its presence means the fold is trained
+    (cd "$here" && /usr/bin/python3 -m trainer train "$modality" --fold "$k" --repo "$repo" \
+      --ckpt-dir "$work/f$k" --version 1 --threads "$threads")
+  fi
+  (cd "$here" && /usr/bin/python3 -m trainer split "$modality" --fold "$k" --out "$data")
+  (cd "$root" && npm run --silent evaluate -- --model "$model" --data "$data" --repository "$repo" --out "$report")
+  reports+=("$report")
+done
+cd "$root" && npm run --silent evaluate:folds -- "${reports[@]}" --out "$work/folds-$model.json"
