@@ -24,7 +24,7 @@ HP = dict(seed=20260401, n_folds=5, fold=0, width=32, epochs=20, schedule={'plan
           flip_tta=False,
           # Further members, each trained from scratch (see fit_extra): entries like {'name': 'thermal_net_c',
           # 'arch': 'net' | 'deep', 'width': 32, 'blocks': (2, 2, 2), 'epochs': 70, 'lr': 3e-3, 'seed_offset': 31,
-          # 'class_weight_power': 0.25, 'offset_jitter': 0.0}.
+          # 'class_weight_power': 0.25, 'offset_jitter': 0.0}, optionally 'schedule' as for the first member.
           extra=[])
 
 
@@ -119,7 +119,7 @@ def fit_extra(x, y, tr, va, ckpt_dir, spec, hp=HP):
     return fit(model, make_batches(xtr, ytr, hp['batch'], spec['offset_jitter']),
                make_loss(weights, hp['label_smoothing']), epochs=spec['epochs'], base_lr=spec['lr'],
                weight_decay=hp['weight_decay'], ckpt_dir=ckpt_dir, name=spec['name'], seed=seed, log=log,
-               evaluate=evaluator(x, y, va))
+               evaluate=evaluator(x, y, va), schedule=spec.get('schedule'))
 
 
 def fit_first(x, y, tr, va, ckpt_dir, hp=HP):

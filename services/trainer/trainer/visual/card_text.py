@@ -115,7 +115,9 @@ overstates quality; quote the validation fold.
 - Quality bars of issue 4 (accuracy ≥ 0.97, macro-F1 ≥ 0.92, AUROC ≥ 0.99, escape ≤ 2 % at ≤ 5 % false rejects):
   {'met' if met else 'NOT all met'} on this validation fold — see the table above.
 - One validation fold of {n_val} images ({support_text}): intervals are wide and the rare classes'
-  per-class figures rest on a handful of images. No k-fold spread was affordable on the shared 2-core CPU.
+  per-class figures rest on a handful of images. This recipe's 5-fold cross-validation through the served
+  models (each fold held out once, `services/trainer/kfold.sh`) is in `docs/model-quality.md`: fold 0 is the
+  best of the five, so quote the mean over folds.
 - The heads were fitted on training-image statistics; the networks saw those images, so the heads may be
   over-confident before temperature scaling (the temperatures correct this on validation).
 - The aspect ratio is not kept: images far from the dataset's shapes (≈ 100–630 × 220–400 px) are out of scope.
