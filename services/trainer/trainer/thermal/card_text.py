@@ -3,6 +3,14 @@ from ..common.card import confusion_table, fmt, metrics_table, per_class_table
 from .data import CLASS_NAMES
 
 
+def schedule_of(spec):
+    sch = spec.get('schedule')
+    if not sch:
+        return 'cosine'
+    return (f"cosine planned for {sch['planned_epochs']} epochs, shortened at epoch {sch['shortened_at']}: a "
+            f"half-cosine decay from there to zero at epoch {spec['epochs']}")
+
+
 def member_lines(hp, specs, n_params):
     """The pipeline's member steps, numbered from 1."""
     second = hp['second']
@@ -27,8 +35,8 @@ def render_card(*, ds, hp, specs, n_train, n_val, members, t_final, ops, thr, su
     steps = member_lines(hp, specs, n_params)
     mix = ' + '.join(f'{w:.2f}·softmax({tensor} / {t:.4f})' for tensor, t, w in members)
     extra_training = ''.join(
-        f"\n- `{s['name']}`: from scratch for {s['epochs']} epochs (cosine, peak lr {s['lr']}, seed {hp['seed']} + "
-        f"{s['seed_offset']}), class-weight power {s['class_weight_power']}, no offset jitter."
+        f"\n- `{s['name']}`: from scratch for {s['epochs']} epochs ({schedule_of(s)}, peak lr {s['lr']}, seed "
+        f"{hp['seed']} + {s['seed_offset']}), class-weight power {s['class_weight_power']}, no offset jitter."
         for s in hp.get('extra', []))
     epochs_text = ', '.join([f"{hp['epochs'] + hp['ft']['epochs'] + long['epochs']} epochs (member A)",
                              f"{second['epochs']} (member B)"] +
