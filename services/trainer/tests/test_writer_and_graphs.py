@@ -65,6 +65,21 @@ class CombinerGraphTest(unittest.TestCase):
         np.testing.assert_allclose(out['DEFECT_PROB'], p_def, atol=1e-6)
 
 
+class FoldTest(unittest.TestCase):
+    def test_with_fold_holds_out_another_fold_and_refuses_one_out_of_range(self):
+        from trainer.common.splits import stratified_holdout, with_fold
+        hp = {'n_folds': 5, 'fold': 0, 'seed': 1}
+        self.assertIs(with_fold(hp, None), hp)
+        self.assertEqual(with_fold(hp, 3)['fold'], 3)
+        self.assertEqual(hp['fold'], 0)   # the shipped hyper-parameters are left alone
+        with self.assertRaises(ValueError):
+            with_fold(hp, 5)
+        y = np.repeat([0, 1], 50)
+        vals = [set(stratified_holdout(y, 5, with_fold(hp, k)['fold'], 1)[1]) for k in range(5)]
+        self.assertEqual(set().union(*vals), set(range(100)))   # every item held out exactly once
+        self.assertEqual(sum(len(v) for v in vals), 100)
+
+
 class MixtureWeightsTest(unittest.TestCase):
     @staticmethod
     def members(n_members, noise, rng, n=3000, classes=4):

@@ -33,6 +33,8 @@ def main(argv=None):
     v.add_argument('--out', required=True, help='folder to write (manifest.csv + symbolic links)')
     v.add_argument('--fold', type=int, default=0, help='which of the 5 stratified folds (default 0)')
     args = p.parse_args(argv)
+    if args.fold is not None and not 0 <= args.fold < 5:
+        p.error(f'--fold must be between 0 and 4 (the image models use a stratified 5-fold split), got {args.fold}')
     if args.command == 'split':
         return write_split(args)
     data = args.data or os.path.join(REPO_ROOT, '..', 'shared', 'datasets', DEFAULT_DATA[args.modality])
@@ -41,7 +43,7 @@ def main(argv=None):
     from .common.determinism import set_determinism
     set_determinism(0, args.threads)
     if args.modality == 'electrical' and args.fold is not None:
-        raise SystemExit('--fold applies to the image models; the electrical model reports repeated k-fold itself')
+        p.error('--fold applies to the image models; the electrical model reports repeated k-fold itself')
     if args.modality == 'thermal':
         from .thermal.pipeline import run
     elif args.modality == 'visual':

@@ -17,5 +17,5 @@ def with_fold(hp, fold):
     if fold is None:
         return hp
     if not 0 <= fold < hp['n_folds']:
-        raise SystemExit(f"--fold must be between 0 and {hp['n_folds'] - 1}")
+        raise ValueError(f"fold must be between 0 and {hp['n_folds'] - 1}, got {fold}")
     return dict(hp, fold=fold)
