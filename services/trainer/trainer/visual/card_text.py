@@ -4,7 +4,8 @@ from .data import CLASS_NAMES
 
 
 def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, summary, ci, single, loc, parity, ms, sizes,
-                version, seg, patch, serve):
+                version, seg, patch, serve, extra=()):
+    """extra: further PatchNets [(model name, combiner input, seed offset, temperature)]."""
     s, p = hp['seg'], hp['patch']
     n_seg = sum(t.numel() for t in seg.parameters())
     support_text = ', '.join(f"{name} {m['support']}" for name, m in summary['per_class'].items())
@@ -13,6 +14,17 @@ def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, sum
     singles = '\n'.join(f"| {name} | " + ' | '.join(fmt(v[k]) for k in ['accuracy', 'macro_f1', 'auroc', 'ece',
                                                                          'escape_rate', 'false_reject_rate']) + ' |'
                         for name, v in single.items())
+    n_p = 1 + len(extra)
+    more = ''.join(f"""
+   `{name}` (classifier B{k + 2}) — the same PatchNet recipe from its own seed (training seed + {off}), with its own
+   head; T = {t:.4f}.""" for k, (name, _, off, t) in enumerate(extra))
+    if extra:
+        comb = (f"""mixture `M = w·softmax(LOGITS_SEG / T_A) + Σ_j (1 − w)/{n_p}·softmax(LOGITS_PATCH_j / T_j)` over
+   the {n_p} PatchNets, with T_A = {ta:.4f}, T_B = {tb:.4f}, w = {w_seg} (SegNet weight picked from
+   {{0.25, 0.5, 0.75}} by validation NLL; the PatchNets, one recipe, share the rest equally)""")
+    else:
+        comb = f"""mixture `M = w·softmax(LOGITS_SEG / T_A) + (1 − w)·softmax(LOGITS_PATCH / T_B)` with
+   T_A = {ta:.4f}, T_B = {tb:.4f}, w = {w_seg} (weight picked from {{0.25, 0.5, 0.75}} by validation NLL)"""
     met = (summary['accuracy'] >= 0.97 and summary['macro_f1'] >= 0.92 and (summary['auroc'] or 0) >= 0.99
            and (summary['escape_rate'] or 0) <= 0.02 and (summary['false_reject_rate'] or 0) <= 0.05)
     return f"""# visual_ensemble — version {version}
@@ -32,9 +44,8 @@ normalization happen inside the graphs.
    image-level labels (defect patches centred on mask pixels, `Free` patches from defect-free images and from
    defect-free areas of defect images), applied to the whole image as a sliding window (stride 8); `LOGITS` `[6]`
    from a linear head over pooled statistics of its window probabilities. Different supervision, architecture and
-   receptive field from A.
-3. `visual_combiner` — mixture `M = w·softmax(LOGITS_SEG / T_A) + (1 − w)·softmax(LOGITS_PATCH / T_B)` with
-   T_A = {ta:.4f}, T_B = {tb:.4f}, w = {w_seg} (weight picked from {{0.25, 0.5, 0.75}} by validation NLL), then
+   receptive field from A.{more}
+3. `visual_combiner` — {comb}, then
    `PROBS = softmax(log M / T_F)` with T_F = {t_final:.4f} (averaging calibrated members leaves them
    under-confident); `DEFECT_PROB = 1 − PROBS[Free]`.
 

@@ -15,7 +15,7 @@ from .train import HP, SERVE_KEY
 
 TARGET_RECALL = 0.98
 MAX_FALSE_REJECT = 0.02
-WEIGHTS = [0.25, 0.5, 0.75]     # candidate weights of the SegNet member in the combiner
+WEIGHTS = [0.25, 0.5, 0.75]     # candidate weights of the SegNet member; the PatchNets share the rest equally
 HEATMAP_THRESHOLD = 0.5
 SEVERITY = {'Break': 'critical', 'Crack': 'critical', 'Blowhole': 'major', 'Fray': 'major', 'Uneven': 'minor'}
 
@@ -47,15 +47,14 @@ def localization(heat, masks, y, good):
             'hottest_cell_on_defect': float(np.mean(hits)), 'n_images': len(sel)}
 
 
-def serve_path_check(images, va, yv, paths, probs, p_def, ops, good):
+def serve_path_check(images, va, yv, paths, tensors, probs, p_def, ops, good):
     """Robustness to the resampler: the same validation images resized by PIL (Lanczos) instead of sharp, through
-    the exported graphs at the shipped thresholds."""
+    the exported graphs at the shipped thresholds. tensors: {classifier model name: its combiner input}."""
     from ..common.serve_check import compare_pixels
     xs, xp = images[SERVE_KEY][va], images['lanczos3'][va]
-    o_seg, _ = run_onnx(paths['segnet'], {'IMAGE': xp}, ['LOGITS'], batch=16)
-    o_patch, _ = run_onnx(paths['patchnet'], {'IMAGE': xp}, ['LOGITS'], batch=16)
-    o, _ = run_onnx(paths['combiner'], {'LOGITS_SEG': o_seg['LOGITS'], 'LOGITS_PATCH': o_patch['LOGITS']},
-                    ['PROBS', 'DEFECT_PROB'])
+    feeds = {tensor: run_onnx(paths[name], {'IMAGE': xp}, ['LOGITS'], batch=16)[0]['LOGITS']
+             for name, tensor in tensors.items()}
+    o, _ = run_onnx(paths['visual_combiner'], feeds, ['PROBS', 'DEFECT_PROB'])
     s = metrics.summary(o['PROBS'].astype(np.float64), yv, good, ops, CLASS_NAMES)
     out = compare_pixels(xs, xp)
     out.update({k: s[k] for k in ['accuracy', 'macro_f1', 'auroc', 'escape_rate', 'false_reject_rate']})
@@ -66,23 +65,29 @@ def serve_path_check(images, va, yv, paths, probs, p_def, ops, good):
 
 
 def export_all(args, fitted):
-    ds, images, masks, y, tr, va, seg, patch = fitted
+    ds, images, masks, y, tr, va, seg, patch, extra = fitted
     good = CLASS_NAMES.index(GOOD_CLASS)
     xv, yv = images[SERVE_KEY][va], y[va]
     la, heat = outputs(seg, xv)
-    lb, _ = outputs(patch, xv)
-    ta, tb = calibration.fit_temperature(la, yv), calibration.fit_temperature(lb, yv)
+    # Classifier members after the SegNet: (served model name, combiner input, network).
+    patches = [('visual_patchnet', 'LOGITS_PATCH', patch)] + [(s['name'], s['tensor'], m) for s, m in extra]
+    lps = [outputs(m, xv)[0] for _, _, m in patches]
+    ta = calibration.fit_temperature(la, yv)
+    tps = [calibration.fit_temperature(lp, yv) for lp in lps]
+    tb = tps[0]
+    all_logits = [la] + lps
     best = None
     for w in WEIGHTS:
-        members = [('LOGITS_SEG', ta, w), ('LOGITS_PATCH', tb, 1 - w)]
-        p, _ = combine_numpy([la, lb], members, good)
+        members = [('LOGITS_SEG', ta, w)] + [(tensor, t, (1 - w) / len(patches))
+                                             for (_, tensor, _), t in zip(patches, tps)]
+        p, _ = combine_numpy(all_logits, members, good)
         nll = -np.log(np.clip(p[np.arange(len(yv)), yv], 1e-12, 1)).mean()
         if best is None or nll < best[0] - 1e-9:
             best = (nll, w, members)
     _, w_seg, members = best
-    # Averaging two calibrated members leaves the mixture under-confident: one more temperature on its log.
-    t_final = calibration.fit_temperature(np.log(np.maximum(mixture([la, lb], members), 1e-30)), yv)
-    probs, p_def = combine_numpy([la, lb], members, good, t_final)
+    # Averaging calibrated members leaves the mixture under-confident: one more temperature on its log.
+    t_final = calibration.fit_temperature(np.log(np.maximum(mixture(all_logits, members), 1e-30)), yv)
+    probs, p_def = combine_numpy(all_logits, members, good, t_final)
     p_def = p_def[:, 0]
     ops = calibration.operating_point(p_def, yv != good, TARGET_RECALL, MAX_FALSE_REJECT)
     defect_idx = [CLASS_NAMES.index(c) for c in DEFECT_CLASSES]
@@ -91,30 +96,35 @@ def export_all(args, fitted):
     keys = ['accuracy', 'macro_f1', 'auroc', 'ece', 'escape_rate', 'false_reject_rate']
     ci = metrics.bootstrap(probs, yv, good, ops, CLASS_NAMES, keys)
     single = {}
-    for name, lg, t in [('segnet', la, ta), ('patchnet', lb, tb)]:
+    for name, lg, t in [('segnet', la, ta)] + [(n[len('visual_'):], lp, t) for (n, _, _), lp, t in zip(patches, lps, tps)]:
         pr = calibration.calibrated(lg, t)
         s = metrics.summary(pr, yv, good, ops, CLASS_NAMES)
         single[name] = {k: s[k] for k in keys}
     loc = localization(heat, masks[va], yv, good)
-    log(f"visual val: T_seg={ta:.3f} T_patch={tb:.3f} w_seg={w_seg} acc {summary['accuracy']:.4f} "
+    log(f"visual val: T_seg={ta:.3f} T_patch={', '.join(f'{t:.3f}' for t in tps)} w_seg={w_seg} acc {summary['accuracy']:.4f} "
         f"macroF1 {summary['macro_f1']:.4f} AUROC {summary['auroc']:.4f} ops {ops} single {single} loc {loc}")
 
     work = os.path.join(args.ckpt_dir, 'export')
     os.makedirs(work, exist_ok=True)
-    paths = {n: os.path.join(work, f'{n}.onnx') for n in ['segnet', 'patchnet', 'combiner']}
+    names = ['visual_segnet'] + [n for n, _, _ in patches] + ['visual_combiner']
+    paths = {n: os.path.join(work, f"{n[len('visual_'):]}.onnx") for n in names}
     example = torch.zeros(2, 1, SIZE, SIZE, dtype=torch.uint8)
-    export_torch(seg, example, paths['segnet'], ['IMAGE'], ['LOGITS', 'HEATMAP'])
-    export_torch(patch, example, paths['patchnet'], ['IMAGE'], ['LOGITS'])
-    build_combiner(paths['combiner'], members, len(CLASS_NAMES), good, final_temperature=t_final)
-    o_seg, ms_seg = run_onnx(paths['segnet'], {'IMAGE': xv}, ['LOGITS', 'HEATMAP'], batch=16)
-    o_patch, ms_patch = run_onnx(paths['patchnet'], {'IMAGE': xv}, ['LOGITS'], batch=16)
+    export_torch(seg, example, paths['visual_segnet'], ['IMAGE'], ['LOGITS', 'HEATMAP'])
+    for name, _, m in patches:
+        export_torch(m, example, paths[name], ['IMAGE'], ['LOGITS'])
+    build_combiner(paths['visual_combiner'], members, len(CLASS_NAMES), good, final_temperature=t_final)
+    o_seg, ms_seg = run_onnx(paths['visual_segnet'], {'IMAGE': xv}, ['LOGITS', 'HEATMAP'], batch=16)
     d_seg = parity('visual_segnet', {'LOGITS': la, 'HEATMAP': heat}, o_seg, 1e-3, log, relative=True)
-    d_patch = parity('visual_patchnet', {'LOGITS': lb}, o_patch, 1e-3, log, relative=True)
-    o_comb, _ = run_onnx(paths['combiner'], {'LOGITS_SEG': o_seg['LOGITS'], 'LOGITS_PATCH': o_patch['LOGITS']},
-                         ['PROBS', 'DEFECT_PROB'])
+    feeds, ms_patch, d_patch = {'LOGITS_SEG': o_seg['LOGITS']}, {}, {}
+    for (name, tensor, _), lp in zip(patches, lps):
+        o_p, ms_patch[name] = run_onnx(paths[name], {'IMAGE': xv}, ['LOGITS'], batch=16)
+        d_patch[name] = parity(name, {'LOGITS': lp}, o_p, 1e-3, log, relative=True)
+        feeds[tensor] = o_p['LOGITS']
+    o_comb, _ = run_onnx(paths['visual_combiner'], feeds, ['PROBS', 'DEFECT_PROB'])
     d_comb = parity('visual_ensemble', {'PROBS': probs, 'DEFECT_PROB': p_def[:, None]}, o_comb, 1e-3, log)
-    serve = serve_path_check(images, va, yv, paths, probs, p_def, ops, good)
-    sizes = {f'visual_{n}': os.path.getsize(p) for n, p in paths.items()}
+    serve = serve_path_check(images, va, yv, paths, {'visual_segnet': 'LOGITS_SEG', **{n: t for n, t, _ in patches}},
+                             probs, p_def, ops, good)
+    sizes = {n: os.path.getsize(p) for n, p in paths.items()}
     for n, size in sizes.items():
         assert size <= 20 * 1024 * 1024, f'{n} is larger than 20 MB'
 
@@ -135,25 +145,31 @@ def export_all(args, fitted):
                  {'name': 'HEATMAP', 'type': 'float32', 'dims': [1, h, h]}],
         parameters={**base, **pre, 'role': 'classifier A (uncalibrated logits) + localization heatmap',
                     'class_names_json': CLASS_NAMES, 'calibration_temperature': ta})
-    repo_writer.write_model(repo, 'visual_segnet', version, cfg, paths['segnet'], labels=CLASS_NAMES)
-    cfg = repo_writer.render_config(
-        'visual_patchnet', platform='onnxruntime_onnx', max_batch_size=32, inputs=img_in,
-        outputs=[{'name': 'LOGITS', 'type': 'float32', 'dims': [6], 'label_filename': 'labels.txt'}],
-        parameters={**base, **pre, 'role': 'classifier B (uncalibrated logits)', 'class_names_json': CLASS_NAMES,
-                    'calibration_temperature': tb})
-    repo_writer.write_model(repo, 'visual_patchnet', version, cfg, paths['patchnet'], labels=CLASS_NAMES)
+    repo_writer.write_model(repo, 'visual_segnet', version, cfg, paths['visual_segnet'], labels=CLASS_NAMES)
+    for k, ((name, _, _), t) in enumerate(zip(patches, tps)):
+        role = 'classifier B (uncalibrated logits)' if k == 0 else f'classifier B{k + 1} (uncalibrated logits)'
+        cfg = repo_writer.render_config(
+            name, platform='onnxruntime_onnx', max_batch_size=32, inputs=img_in,
+            outputs=[{'name': 'LOGITS', 'type': 'float32', 'dims': [6], 'label_filename': 'labels.txt'}],
+            parameters={**base, **pre, 'role': role, 'class_names_json': CLASS_NAMES, 'calibration_temperature': t})
+        repo_writer.write_model(repo, name, version, cfg, paths[name], labels=CLASS_NAMES)
+    if len(patches) == 1:
+        role = 'PROBS = softmax(log(w*softmax(LOGITS_SEG/T_seg) + (1-w)*softmax(LOGITS_PATCH/T_patch)) / T_final)'
+    else:
+        role = ('PROBS = softmax(log(w*softmax(LOGITS_SEG/T_seg) + sum over the PatchNets of '
+                '(1-w)/%d*softmax(LOGITS_PATCH*/T)) / T_final)' % len(patches))
+    comb_cal = {'segnet': {'temperature': ta, 'weight': w_seg},
+                **{n[len('visual_'):]: {'temperature': t, 'weight': (1 - w_seg) / len(patches)}
+                   for (n, _, _), t in zip(patches, tps)},
+                'final_temperature': t_final}
     cfg = repo_writer.render_config(
         'visual_combiner', platform='onnxruntime_onnx', max_batch_size=32,
-        inputs=[{'name': 'LOGITS_SEG', 'type': 'float32', 'dims': [6]},
-                {'name': 'LOGITS_PATCH', 'type': 'float32', 'dims': [6]}],
+        inputs=[{'name': 'LOGITS_SEG', 'type': 'float32', 'dims': [6]}]
+        + [{'name': tensor, 'type': 'float32', 'dims': [6]} for _, tensor, _ in patches],
         outputs=[{'name': 'PROBS', 'type': 'float32', 'dims': [6], 'label_filename': 'labels.txt'},
                  {'name': 'DEFECT_PROB', 'type': 'float32', 'dims': [1]}],
-        parameters={**base, 'role': ('PROBS = softmax(log(w*softmax(LOGITS_SEG/T_seg) + (1-w)*softmax(LOGITS_PATCH/T_patch))'
-                                     ' / T_final)'),
-                    'calibration_json': {'segnet': {'temperature': ta, 'weight': w_seg},
-                                         'patchnet': {'temperature': tb, 'weight': 1 - w_seg},
-                                         'final_temperature': t_final}})
-    repo_writer.write_model(repo, 'visual_combiner', version, cfg, paths['combiner'], labels=CLASS_NAMES)
+        parameters={**base, 'role': role, 'calibration_json': comb_cal})
+    repo_writer.write_model(repo, 'visual_combiner', version, cfg, paths['visual_combiner'], labels=CLASS_NAMES)
 
     params = {
         **base, **pre,
@@ -166,7 +182,8 @@ def export_all(args, fitted):
                                'the log of the mixture (in visual_combiner)'),
         'calibration_json': {'applied_in_graph': True, 'method': 'temperature per member, weighted mean',
                              'members': {'visual_segnet': {'temperature': ta, 'weight': w_seg},
-                                         'visual_patchnet': {'temperature': tb, 'weight': 1 - w_seg}},
+                                         **{n: {'temperature': t, 'weight': (1 - w_seg) / len(patches)}
+                                            for (n, _, _), t in zip(patches, tps)}},
                              'final_temperature': t_final},
         'class_thresholds_json': thr,
         'review_threshold': ops['review_threshold'], 'fail_threshold': ops['fail_threshold'],
@@ -189,7 +206,7 @@ def export_all(args, fitted):
         'drift_reference_json': {'scores': drift.score_reference(p_def),
                                  'input': drift.image_reference(images[SERVE_KEY][tr])},
         'validation_metrics_json': {**{k: summary[k] for k in ['n'] + keys}, 'pil_resized_robustness': serve},
-        'model_version_note': f'components visual_segnet, visual_patchnet, visual_combiner version {version}',
+        'model_version_note': f"components {', '.join(names)} version {version}",
     }
     ens = repo_writer.render_config(
         'visual_ensemble', platform='ensemble', max_batch_size=32, inputs=img_in,
@@ -199,14 +216,18 @@ def export_all(args, fitted):
         parameters=params,
         steps=[{'model': 'visual_segnet', 'inputs': {'IMAGE': 'IMAGE'},
                 'outputs': {'LOGITS': 'logits_seg', 'HEATMAP': 'HEATMAP'}},
-               {'model': 'visual_patchnet', 'inputs': {'IMAGE': 'IMAGE'}, 'outputs': {'LOGITS': 'logits_patch'}},
-               {'model': 'visual_combiner', 'inputs': {'LOGITS_SEG': 'logits_seg', 'LOGITS_PATCH': 'logits_patch'},
+               *[{'model': name, 'inputs': {'IMAGE': 'IMAGE'}, 'outputs': {'LOGITS': tensor.lower()}}
+                 for name, tensor, _ in patches],
+               {'model': 'visual_combiner',
+                'inputs': {'LOGITS_SEG': 'logits_seg', **{tensor: tensor.lower() for _, tensor, _ in patches}},
                 'outputs': {'PROBS': 'PROBS', 'DEFECT_PROB': 'DEFECT_PROB'}}])
     from .card_text import render_card
     text = render_card(ds=ds, hp=getattr(args, 'hp', HP), n_train=len(tr), n_val=len(va), ta=ta, tb=tb, w_seg=w_seg, t_final=t_final, ops=ops, thr=thr,
                        summary=summary, ci=ci, single=single, loc=loc,
-                       parity={'segnet': d_seg, 'patchnet': d_patch, 'ensemble': d_comb},
-                       ms={'segnet': ms_seg / len(va), 'patchnet': ms_patch / len(va)}, sizes=sizes,
-                       version=version, seg=seg, patch=patch, serve=serve)
+                       parity={'segnet': d_seg, **{n[len('visual_'):]: d for n, d in d_patch.items()},
+                               'ensemble': d_comb},
+                       ms={'segnet': ms_seg / len(va), 'patchnet': ms_patch['visual_patchnet'] / len(va)}, sizes=sizes,
+                       version=version, seg=seg, patch=patch, serve=serve,
+                       extra=[(s['name'], s['tensor'], s['seed_offset'], t) for (s, _), t in zip(extra, tps[1:])])
     repo_writer.write_model(repo, 'visual_ensemble', version, ens, labels=CLASS_NAMES, card=text)
     log(f'wrote visual_ensemble version {version} to {repo}')

@@ -18,7 +18,11 @@ HP = dict(seed=20260402, n_folds=5, fold=0,
                      label_smoothing=0.05),
           seg_ft=dict(epochs=15, lr=1e-3, weight_decay=1e-4, free_repeats=2, defect_pixel_weight=2.0),
           patch_ft=dict(epochs=20, lr=1e-3),
-          head_C=1.0)
+          head_C=1.0,
+          # Further PatchNets: the same recipe (both phases, head) from their own seeds (hp seed + seed_offset). The
+          # PatchNet is the strongest member; seeds differ in which small defects they miss, so averaging them cuts
+          # escapes. Keys: name (served model), tensor (its input of visual_combiner), seed_offset.
+          patch_extra=[])
 FREE = CLASS_NAMES.index(GOOD_CLASS)
 IMAGE_TO_PIXEL = {img: k + 1 for k, img in enumerate(PIXEL_TO_IMAGE)}
 KERNELS = ('lanczos3', 'bilinear')   # PIL resamplers used for network training
@@ -94,8 +98,9 @@ def fit_segnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phase=
                ckpt_dir=ckpt_dir, name='visual_' + phase, seed=hp['seed'] + (0 if phase == 'seg' else 7), log=log)
 
 
-def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phase='patch'):
-    """phase 'patch': from scratch; 'patch_ft': a second, shorter cosine cycle from the phase-1 weights."""
+def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phase='patch', name='visual_patch'):
+    """phase 'patch': from scratch; 'patch_ft': a second, shorter cosine cycle from the phase-1 weights.
+    Checkpoints are `name` and `name`_ft."""
     p = dict(hp['patch'], **hp.get(phase, {})) if phase != 'patch' else hp['patch']
     size = masks.shape[1]
     P = PatchNet.PATCH
@@ -138,7 +143,8 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
         return F.cross_entropy(m.patch_logits(xb), yb, label_smoothing=p['label_smoothing'])
 
     return fit(model, batches, loss_fn, epochs=p['epochs'], base_lr=p['lr'], weight_decay=p['weight_decay'],
-               ckpt_dir=ckpt_dir, name='visual_' + phase, seed=hp['seed'] + (0 if phase == 'patch' else 11), log=log)
+               ckpt_dir=ckpt_dir, name=name + ('' if phase == 'patch' else '_ft'),
+               seed=hp['seed'] + (0 if phase == 'patch' else 11), log=log)
 
 
 @torch.no_grad()
@@ -190,4 +196,22 @@ def fit_models(data_dir, ckpt_dir, hp=HP):
         patch.load_state_dict(done['patch'])
     seg.eval()
     patch.eval()
-    return ds, images, masks, y, tr, va, seg, patch
+    extra = [fit_extra_patch(images, masks, y, tr, ckpt_dir, hp, mean, std, spec) for spec in hp.get('patch_extra', [])]
+    return ds, images, masks, y, tr, va, seg, patch, extra
+
+
+def fit_extra_patch(images, masks, y, tr, ckpt_dir, hp, mean, std, spec):
+    """(spec, PatchNet with its head): one entry of hp['patch_extra'], trained like the first PatchNet."""
+    own = dict(hp, seed=hp['seed'] + spec['seed_offset'])
+    model = fit_patchnet(images, masks, y, tr, ckpt_dir, own, mean, std, name=spec['name'])
+    if hp.get('patch_ft'):
+        model = fit_patchnet(images, masks, y, tr, ckpt_dir, own, mean, std, model=model, phase='patch_ft',
+                             name=spec['name'])
+    done = checkpoint.load(ckpt_dir, spec['name'] + '_head')
+    if done is None:
+        fit_head(model, images, y, tr, hp['head_C'], hp['seed'])
+        checkpoint.save(ckpt_dir, spec['name'] + '_head', {'model': model.state_dict()})
+    else:
+        model.load_state_dict(done['model'])
+    model.eval()
+    return spec, model
