@@ -22,7 +22,7 @@ HP = dict(seed=20260402, n_folds=5, fold=0,
           # Further PatchNets: the same recipe (both phases, head) from their own seeds (hp seed + seed_offset). The
           # PatchNet is the strongest member; seeds differ in which small defects they miss, so averaging them cuts
           # escapes. Keys: name (served model), tensor (its input of visual_combiner), seed_offset.
-          patch_extra=[])
+          patch_extra=[{'name': 'visual_patchnet_b', 'tensor': 'LOGITS_PATCH_B', 'seed_offset': 100}])
 FREE = CLASS_NAMES.index(GOOD_CLASS)
 IMAGE_TO_PIXEL = {img: k + 1 for k, img in enumerate(PIXEL_TO_IMAGE)}
 KERNELS = ('lanczos3', 'bilinear')   # PIL resamplers used for network training
