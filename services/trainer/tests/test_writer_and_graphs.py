@@ -50,6 +50,21 @@ class CalibrationTest(unittest.TestCase):
         self.assertLessEqual((p[~d] >= ops['fail_threshold']).mean(), 0.05)
         self.assertLessEqual(ops['review_threshold'], ops['fail_threshold'])
 
+    def test_operating_point_over_views_holds_on_each_view(self):
+        rng = np.random.default_rng(3)
+        d = rng.random(400) < 0.3
+        p = np.clip(rng.normal(0.3 + 0.4 * d, 0.15), 0, 1)
+        q = np.clip(p + rng.normal(0, 0.08, len(p)), 0, 1)   # the same items, perturbed
+        ops = calibration.operating_point_views([p, q], d, 0.98, 0.05)
+        for v in (p, q):
+            self.assertGreaterEqual((v[d] >= ops['review_threshold']).mean(), 0.98)
+            self.assertLessEqual((v[~d] >= ops['fail_threshold']).mean(), 0.05)
+        alone = calibration.operating_point(p, d, 0.98, 0.05)
+        self.assertLessEqual(ops['review_threshold'], alone['review_threshold'])
+        self.assertGreaterEqual(ops['fail_threshold'], alone['fail_threshold'])
+        # one view: the same as operating_point
+        self.assertEqual(calibration.operating_point_views([p], d, 0.98, 0.05), alone)
+
 
 class CombinerGraphTest(unittest.TestCase):
     def test_onnx_matches_numpy(self):

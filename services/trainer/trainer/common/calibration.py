@@ -49,6 +49,15 @@ def operating_point(p_defect, is_defect, target_recall, max_false_reject):
     return {'review_threshold': review, 'fail_threshold': max(fail, review)}
 
 
+def operating_point_views(views, is_defect, target_recall, max_false_reject):
+    """operating_point that holds on every view of the same validation items (e.g. the images as the gateway
+    resizes them and as another resampler does): the lowest review threshold and the highest fail threshold of the
+    per-view ones, so recall >= target_recall and false rejects <= max_false_reject on each view."""
+    ops = [operating_point(p, is_defect, target_recall, max_false_reject) for p in views]
+    review = min(o['review_threshold'] for o in ops)
+    return {'review_threshold': review, 'fail_threshold': max(max(o['fail_threshold'] for o in ops), review)}
+
+
 def class_thresholds(probs, y, classes, lo=0.05, hi=0.9):
     """Per-class reporting threshold: the one maximising one-vs-rest F1 on validation, clipped to [lo, hi]."""
     out = {}

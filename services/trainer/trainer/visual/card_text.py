@@ -82,7 +82,9 @@ normalization happen inside the graphs.
 {metrics_table(summary, ci)}
 
 Operating point: defect recall ≥ 0.98 on validation → `review_threshold` = {ops['review_threshold']:.4f};
-`fail_threshold` = {ops['fail_threshold']:.4f} (≤ 2 % of Free images decided `fail`). `escape_rate` = defects decided
+`fail_threshold` = {ops['fail_threshold']:.4f} (≤ 2 % of Free images decided `fail`). Both must hold on the validation
+images as sharp resizes them (served) and as PIL's Lanczos filter does, a pixel-level perturbation (see Resampler
+robustness): the lower review and the higher fail threshold of the two are kept, a margin for unseen images. `escape_rate` = defects decided
 `pass`; `false_reject_rate` = Free decided `fail`; `good_sent_to_review_or_fail` = Free not passed.
 
 ### Members alone (calibrated, same thresholds)

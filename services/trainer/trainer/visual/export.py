@@ -89,7 +89,12 @@ def export_all(args, fitted):
     t_final = calibration.fit_temperature(np.log(np.maximum(mixture(all_logits, members), 1e-30)), yv)
     probs, p_def = combine_numpy(all_logits, members, good, t_final)
     p_def = p_def[:, 0]
-    ops = calibration.operating_point(p_def, yv != good, TARGET_RECALL, MAX_FALSE_REJECT)
+    # The thresholds must also hold on the same validation images resized by PIL's Lanczos filter (a pixel-level
+    # perturbation of about 2 grey levels on average), so that no validation decision rests on resampler rounding.
+    xp = images['lanczos3'][va]
+    p_def_pil = combine_numpy([outputs(seg, xp)[0]] + [outputs(m, xp)[0] for _, _, m in patches], members, good,
+                              t_final)[1][:, 0]
+    ops = calibration.operating_point_views([p_def, p_def_pil], yv != good, TARGET_RECALL, MAX_FALSE_REJECT)
     defect_idx = [CLASS_NAMES.index(c) for c in DEFECT_CLASSES]
     thr = {CLASS_NAMES[c]: t for c, t in calibration.class_thresholds(probs, yv, defect_idx).items()}
     summary = metrics.summary(probs, yv, good, ops, CLASS_NAMES)
@@ -192,6 +197,8 @@ def export_all(args, fitted):
                           'classes with PROBS >= their class threshold, and always the most probable defect class '
                           'when the decision is not pass.'),
         'operating_point_json': {'target_defect_recall': TARGET_RECALL, 'max_false_reject_rate': MAX_FALSE_REJECT,
+                                 'must_hold_on': ['validation images resized by sharp (served)',
+                                                  'the same images resized by PIL Lanczos'],
                                  'validation_escape_rate': summary['escape_rate'],
                                  'validation_false_reject_rate': summary['false_reject_rate'],
                                  'validation_review_rate': summary['review_rate']},
