@@ -3,6 +3,7 @@
  * records/test-database.ts), driven through the records store's own Database (records/db.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import pino from 'pino';
 import { createDatabase, type Database } from '../records/db';
 import { createTestDatabase, type TestDatabase } from '../records/test-database';
@@ -161,6 +162,74 @@ describe('PostgresOutboxSource', () => {
     expect(relays.filter((r) => r.status().publishedTotal > 0).length).toBeGreaterThan(1);
   }, 120_000);
 });
+
+describe('outbox writers (trigger outbox_key_order)', () => {
+  const insertSql = (key: string): [string, unknown[]] => {
+    const eventId = randomUUID();
+    return [
+      `INSERT INTO outbox (event_id, topic, key, payload) VALUES ($1, 'inspection.completed', $2, $3::jsonb)
+       RETURNING id::text AS id`,
+      [eventId, key, JSON.stringify({ schemaVersion: 1, eventId, key })],
+    ];
+  };
+  const connect = async (): Promise<Client> => {
+    const client = new Client({ connectionString: testDb.url });
+    await client.connect();
+    return client;
+  };
+
+  it('a second writer of the same key draws its id only after the first commits; other keys do not wait', async () => {
+    const [first, second] = [await connect(), await connect()];
+    try {
+      await first.query('BEGIN');
+      const firstId = (await first.query(...insertSql('station-1'))).rows[0].id as string;
+      const secondPid = (await second.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      await second.query('BEGIN');
+      let secondDone = false;
+      const secondInsert = second.query(...insertSql('station-1')).then((r) => {
+        secondDone = true;
+        return r.rows[0].id as string;
+      });
+      // The second writer is queued on the key's lock (seen in pg_locks), not merely slow.
+      await waitFor(async () => {
+        const { rows } = await db.query(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid = $1`,
+          [secondPid],
+        );
+        return rows[0]!.n === 1;
+      });
+      expect(secondDone).toBe(false);
+      // A writer of another key goes ahead at once.
+      const other = await db.query(...insertSql('station-2'));
+      expect(Number(other.rows[0]!.id)).toBeGreaterThan(Number(firstId));
+      expect(secondDone).toBe(false);
+
+      await first.query('COMMIT');
+      const secondId = await secondInsert;
+      await second.query('COMMIT');
+      expect(Number(secondId)).toBeGreaterThan(Number(other.rows[0]!.id));
+    } finally {
+      await Promise.all([first.end(), second.end()]);
+    }
+  });
+
+  it('assigns the id itself, whatever the INSERT supplied', async () => {
+    const { rows } = await db.query(
+      `INSERT INTO outbox (id, event_id, topic, key, payload)
+       VALUES (999, $1, 'inspection.completed', 'k', '{}'::jsonb) RETURNING id::text AS id`,
+      [randomUUID()],
+    );
+    expect(rows[0]!.id).toBe('1');
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('OutboxReader', () => {
   it('pages through the outbox with a cursor, filtered by topic, key and status', async () => {

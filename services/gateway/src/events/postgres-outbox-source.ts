@@ -14,9 +14,8 @@ import type { SqlQueryable, SqlTransactor } from './sql-client';
  * Kafka is down, up to one batch of row locks per relay); the rows are never deleted, so `GET /v1/events` and
  * audits can still read them.
  *
- * Per-key order is id order. Two transactions that write rows of the same key concurrently may commit in the
- * opposite order of their ids; the writer makes that impossible by taking
- * `pg_advisory_xact_lock(hashtext(key))` before inserting (see docs/events.md).
+ * Per-key order is id order, and within a key id order is commit order: the outbox's insert trigger takes the
+ * key's advisory lock before it draws the id (migration `outbox-key-order`, docs/events.md).
  *
  * The claim runs inside `db.transaction(fn)` (records/db.ts): `claimBatch` hands the rows out of the open
  * transaction and `markPublished` / `release` let it finish with COMMIT or ROLLBACK. One instance serves one
