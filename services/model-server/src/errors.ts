@@ -10,7 +10,8 @@ export abstract class ModelServerError extends Error {
   }
 }
 
-export type ErrorKind = 'input' | 'not-found' | 'unavailable' | 'internal' | 'unsupported' | 'already-exists';
+export type ErrorKind =
+  'input' | 'not-found' | 'unavailable' | 'internal' | 'unsupported' | 'already-exists' | 'cancelled';
 
 /** The request is malformed for this model (shape, type, size, names): INVALID_ARGUMENT. */
 export class InputError extends ModelServerError {
@@ -35,6 +36,11 @@ export class InternalError extends ModelServerError {
 /** A feature the server does not offer (for example shared memory): UNIMPLEMENTED / UNSUPPORTED. */
 export class UnsupportedError extends ModelServerError {
   readonly kind = 'unsupported' as const;
+}
+
+/** The client cancelled the call or its deadline passed before the work started: CANCELLED. */
+export class CancelledError extends ModelServerError {
+  readonly kind = 'cancelled' as const;
 }
 
 export function isModelServerError(err: unknown): err is ModelServerError {

@@ -64,6 +64,7 @@ export const messages = {
     `unexpected inference output '${output}' for model '${model}'`,
   queueFull: () => 'Exceeds maximum queue size',
   queueTimeout: () => 'Request timeout expired',
+  cancelled: () => 'Request was cancelled',
   sharedMemory: () => 'shared memory is not supported by this server',
   loadUnloadNotAllowed: () => 'explicit model load / unload is not allowed if polling is enabled',
   loadPollFailed: (model: string) => `failed to load '${model}', failed to poll from model repository`,

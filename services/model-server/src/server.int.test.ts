@@ -22,10 +22,10 @@ function simpleRequest(): ModelInferRequest__Input {
   };
 }
 
-function infer(address: string, request: ModelInferRequest__Input): Promise<unknown> {
+function infer(address: string, request: ModelInferRequest__Input, timeoutMs = 10_000): Promise<unknown> {
   const client = createInferenceClient(address);
   return new Promise((resolve, reject) => {
-    client.ModelInfer(request, { deadline: Date.now() + 10_000 }, (err, res) => {
+    client.ModelInfer(request, { deadline: Date.now() + timeoutMs }, (err, res) => {
       client.close();
       if (err) reject(err);
       else resolve(res);
@@ -33,19 +33,24 @@ function infer(address: string, request: ModelInferRequest__Input): Promise<unkn
   });
 }
 
+/** An in-process server on free ports with one model loaded. */
+function startWith(model: string): Promise<ModelServer> {
+  return ModelServer.start({
+    modelRepository: REPO,
+    grpcAddress: '127.0.0.1',
+    grpcPort: 0,
+    metricsPort: 0,
+    controlMode: 'explicit',
+    loadModels: [model],
+    exitOnError: true,
+    exitTimeoutSeconds: 5,
+    log: silent,
+  });
+}
+
 describe('model-server process', () => {
   it('exports Triton-named Prometheus metrics that count inferences', async () => {
-    const server = await ModelServer.start({
-      modelRepository: REPO,
-      grpcAddress: '127.0.0.1',
-      grpcPort: 0,
-      metricsPort: 0,
-      controlMode: 'explicit',
-      loadModels: ['simple'],
-      exitOnError: true,
-      exitTimeoutSeconds: 5,
-      log: silent,
-    });
+    const server = await startWith('simple');
     try {
       for (let i = 0; i < 3; i++) await infer(`127.0.0.1:${server.grpcPort}`, simpleRequest());
       const body = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
@@ -55,6 +60,29 @@ describe('model-server process', () => {
       expect(body).toMatch(/^nv_inference_request_duration_us\{model="simple",version="1"\} \d+/m);
       expect(body).toMatch(/^nv_inference_queue_duration_us\{model="simple",version="1"\} \d+/m);
       expect(body).toContain('nv_inference_pending_request_count');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('drops a queued request whose deadline passes: it never runs (Triton request cancellation)', async () => {
+    const server = await startWith('queue_limited');
+    const metric = async (name: string): Promise<number> => {
+      const body = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
+      // A counter never incremented is not exported: 0.
+      const m = new RegExp(`^${name}\\{model="queue_limited",version="1"[^}]*\\} (\\d+)$`, 'm').exec(body);
+      return m ? Number(m[1]) : 0;
+    };
+    try {
+      const address = `127.0.0.1:${server.grpcPort}`;
+      const request = { ...simpleRequest(), model_name: 'queue_limited' };
+      // queue_limited holds a lone request up to 200 ms for company; the call's deadline passes after 40 ms.
+      await expect(infer(address, request, 40)).rejects.toMatchObject({ code: 4 }); // DEADLINE_EXCEEDED
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await metric('nv_inference_exec_count')).toBe(0);
+      expect(await metric('nv_inference_request_failure')).toBe(1);
+      await expect(infer(address, request)).resolves.toMatchObject({ model_name: 'queue_limited' });
+      expect(await metric('nv_inference_exec_count')).toBe(1);
     } finally {
       await server.stop();
     }

@@ -18,11 +18,13 @@ interface OutputRequest {
 
 /**
  * ModelInfer as Triton's gRPC frontend does it: resolve the version, validate and decode the inputs, schedule,
- * and answer with `raw_output_contents` in the order of the outputs listed.
+ * and answer with `raw_output_contents` in the order of the outputs listed. `signal` is aborted when the call is
+ * cancelled or its deadline passes: whatever of the request is still queued is dropped.
  */
 export async function runInference(
   manager: ModelManager,
   request: ModelInferRequest__Output,
+  signal?: AbortSignal,
 ): Promise<ModelInferResponse__Input> {
   const arrivalNs = process.hrtime.bigint();
   rejectUnsupportedParameters(request);
@@ -37,6 +39,7 @@ export async function runInference(
     outputs: [...new Set(wanted.map((o) => o.name))],
     arrivalNs,
     requestId: request.id,
+    signal,
   });
   const outputs: InferOutputTensor__Input[] = [];
   const raw: Buffer[] = [];

@@ -87,9 +87,9 @@ export function inferenceHandlers(
       await manager.unloadRequested(req.model_name, dependents);
       return {};
     }),
-    ModelInfer: unary(log, 'ModelInfer', async (req: ModelInferRequest__Output) => {
+    ModelInfer: unary(log, 'ModelInfer', async (req: ModelInferRequest__Output, call) => {
       if (!state.accepting()) throw shuttingDown();
-      return runInference(manager, req);
+      return runInference(manager, req, cancellationOf(call));
     }),
     ModelStreamInfer: (call) => streamInfer(manager, state, log, call),
   };
@@ -103,12 +103,13 @@ function streamInfer(
 ): void {
   let pending = 0;
   let ended = false;
+  const signal = cancellationOf(call);
   const finishIfDone = () => {
     if (ended && pending === 0) call.end();
   };
   call.on('data', (req: ModelInferRequest__Output) => {
     pending += 1;
-    const work = state.accepting() ? runInference(manager, req) : Promise.reject(shuttingDown());
+    const work = state.accepting() ? runInference(manager, req, signal) : Promise.reject(shuttingDown());
     work
       .then(
         (response) => call.write({ error_message: '', infer_response: response }),
@@ -138,4 +139,11 @@ function requireDefaultRepository(repositoryName: string): void {
 
 function shuttingDown(): Error {
   return new UnavailableError(messages.shuttingDown());
+}
+
+/** Aborted when grpc-js reports the call cancelled: the client cancelled it or its deadline passed. */
+function cancellationOf(call: { on(event: 'cancelled', listener: () => void): unknown }): AbortSignal {
+  const controller = new AbortController();
+  call.on('cancelled', () => controller.abort());
+  return controller.signal;
 }

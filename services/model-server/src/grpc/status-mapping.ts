@@ -8,6 +8,7 @@ const CODE_FOR: Record<ErrorKind, status> = {
   internal: status.INTERNAL,
   unsupported: status.UNIMPLEMENTED,
   'already-exists': status.ALREADY_EXISTS,
+  cancelled: status.CANCELLED,
 };
 
 /** The one place where domain errors become gRPC statuses (the codes Triton's gRPC frontend uses). */

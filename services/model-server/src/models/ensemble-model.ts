@@ -118,6 +118,7 @@ export class EnsembleModel implements Servable {
         outputs: step.outputMap.map(([modelOutput]) => modelOutput),
         arrivalNs: process.hrtime.bigint(),
         requestId: call.requestId,
+        signal: call.signal,
       });
       step.outputMap.forEach(([modelOutput, tensor], i) => {
         const value = result.outputs.get(modelOutput);

@@ -55,6 +55,7 @@ export class OnnxModel implements Servable {
           batchSize: call.batchSize,
           outputs: call.outputs,
           requestId: call.requestId,
+          signal: call.signal,
         });
         queueNs = result.queueNs;
         this.stats.recordRequest(true, process.hrtime.bigint() - call.arrivalNs, queueNs, call.batchSize);

@@ -12,6 +12,11 @@ export interface InferCall {
   arrivalNs: bigint;
   /** The client's request id ('' when none), quoted in errors as Triton does. */
   requestId: string;
+  /**
+   * Aborted when the client cancels the call or its deadline passes: work still queued is dropped (Triton's
+   * request cancellation); a batch already running finishes.
+   */
+  signal?: AbortSignal;
 }
 
 export interface InferResult {

@@ -93,6 +93,41 @@ describe('BatchScheduler', () => {
     expect([...stats.batches.keys()].sort()).toEqual([1, 3]);
   });
 
+  it('drops a queued request whose call is cancelled; a request already running finishes', async () => {
+    const exec = new FakeExecutor(1);
+    const scheduler = new BatchScheduler(exec, policy, new ModelStats('m', '1'));
+    const req = (value: number, signal?: AbortSignal) =>
+      scheduler.enqueue({
+        inputs: new Map([['IN', tensor([[value]])]]),
+        batchSize: 1,
+        outputs: ['OUT'],
+        requestId: `r${value}`,
+        signal,
+      });
+    const runningCall = new AbortController();
+    const running = req(1, runningCall.signal);
+    await flush();
+    const cancelledCall = new AbortController();
+    const dropped = req(2, cancelledCall.signal);
+    const kept = req(3);
+    cancelledCall.abort();
+    runningCall.abort(); // too late: its batch is executing
+    await expect(dropped).rejects.toMatchObject({
+      kind: 'cancelled',
+      message: '[request id: r2] Request was cancelled',
+    });
+    exec.releaseAll();
+    expect(rows((await running).outputs.get('OUT')!)).toEqual([[2]]);
+    await flush();
+    exec.releaseAll();
+    expect(rows((await kept).outputs.get('OUT')!)).toEqual([[6]]);
+    // The cancelled request never reached the executor: batches of 1 (r1) then 1 (r3), not 2.
+    expect(exec.batches).toEqual([1, 1]);
+    await expect(req(4, AbortSignal.abort())).rejects.toMatchObject({ kind: 'cancelled' });
+    expect(exec.batches).toEqual([1, 1]);
+    await scheduler.drain();
+  });
+
   it('rejects with "Exceeds maximum queue size" when the queue is full', async () => {
     const exec = new FakeExecutor(1);
     const scheduler = new BatchScheduler(exec, { ...policy, maxQueueSize: 1 }, new ModelStats('m', '1'));

@@ -1,4 +1,4 @@
-import { UnavailableError } from '../errors';
+import { CancelledError, UnavailableError } from '../errors';
 import { messages, requestPrefix } from '../messages';
 import { concatBatch, sliceBatch, type HostTensor } from '../tensor/host-tensor';
 import type { ExecutionResult, ExecutionTimings } from '../onnx/onnx-instances';
@@ -28,6 +28,8 @@ export interface ScheduleRequest {
   batchSize: number;
   outputs: string[];
   requestId: string;
+  /** Aborting it removes the request if it is still queued (rejected with CancelledError). */
+  signal?: AbortSignal;
 }
 
 export interface ScheduledResult {
@@ -40,6 +42,8 @@ interface Pending extends QueuedItem {
   request: ScheduleRequest;
   resolve: (r: ScheduledResult) => void;
   reject: (err: unknown) => void;
+  /** Detaches the abort listener once the request has left the queue. */
+  detach: () => void;
 }
 
 /**
@@ -71,17 +75,39 @@ export class BatchScheduler {
     if (this.policy.maxQueueSize > 0 && this.queue.length >= this.policy.maxQueueSize) {
       return Promise.reject(new UnavailableError(requestPrefix(request.requestId) + messages.queueFull()));
     }
+    const { signal } = request;
+    if (signal?.aborted) return Promise.reject(this.cancelled(request));
     return new Promise<ScheduledResult>((resolve, reject) => {
-      this.queue.push({
+      const pending: Pending = {
         request,
         resolve,
         reject,
         batchSize: request.batchSize,
         key: shapeKey(request.inputs),
         enqueuedNs: process.hrtime.bigint(),
-      });
+        detach: () => undefined,
+      };
+      if (signal) {
+        const onAbort = () => this.cancel(pending);
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.queue.push(pending);
       this.pump();
     });
+  }
+
+  /** A cancelled request still in the queue leaves it; one already in a running batch is left to finish. */
+  private cancel(p: Pending): void {
+    const i = this.queue.indexOf(p);
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    p.reject(this.cancelled(p.request));
+    this.notifyIdle();
+  }
+
+  private cancelled(request: ScheduleRequest): CancelledError {
+    return new CancelledError(requestPrefix(request.requestId) + messages.cancelled());
   }
 
   /** Resolves once nothing is queued or running (used by unload and shutdown). */
@@ -107,6 +133,7 @@ export class BatchScheduler {
         break;
       }
       const batch = takeIndices(this.queue, pick.indices);
+      for (const p of batch) p.detach();
       const instance = this.idle.pop() as number;
       this.running += 1;
       void this.run(instance, batch, now);
@@ -160,6 +187,7 @@ export class BatchScheduler {
       const p = this.queue[i] as Pending;
       if (now - p.enqueuedNs > this.policy.queueTimeoutNs) {
         this.queue.splice(i, 1);
+        p.detach();
         p.reject(new UnavailableError(requestPrefix(p.request.requestId) + messages.queueTimeout()));
       }
     }
