@@ -158,6 +158,26 @@ async function gatewayMetrics(port) {
   return { batch, stages, loopLag };
 }
 
+/** Errors other than 429 by status and message (digits masked), printed at the end: where do they come from? */
+const errorMessages = new Map();
+function noteErrorBody(status, body) {
+  let message = body.slice(0, 200);
+  try {
+    const parsed = JSON.parse(body);
+    message = `${parsed.error?.code ?? parsed.code ?? ''}: ${parsed.error?.message ?? parsed.message ?? body}`;
+  } catch {
+    // not JSON: keep the text
+  }
+  const label = `${status} ${message.replace(/\d+/g, 'N')}`;
+  errorMessages.set(label, (errorMessages.get(label) ?? 0) + 1);
+}
+
+function printErrorMessages() {
+  if (errorMessages.size === 0) return;
+  console.log('error answers other than 429, by message (digits shown as N):');
+  for (const [label, n] of [...errorMessages].sort((a, b) => b[1] - a[1])) console.log(`  ${n} × ${label}`);
+}
+
 /** One raw image/jpeg POST on a keep-alive agent; resolves with 'ok', '429' or the status/error label. */
 function postImage(agent, port, urlPath, body, type = 'image/jpeg') {
   return new Promise((resolve) => {
@@ -171,8 +191,15 @@ function postImage(agent, port, urlPath, body, type = 'image/jpeg') {
         headers: { 'content-type': type, 'content-length': body.length },
       },
       (res) => {
-        res.on('data', () => undefined);
-        res.on('end', () => resolve(res.statusCode === 200 ? 'ok' : String(res.statusCode)));
+        const chunks = [];
+        res.on('data', (c) => {
+          if (res.statusCode !== 200) chunks.push(c);
+        });
+        res.on('end', () => {
+          if (res.statusCode === 200) return resolve('ok');
+          if (res.statusCode !== 429) noteErrorBody(res.statusCode, Buffer.concat(chunks).toString('utf8'));
+          resolve(String(res.statusCode));
+        });
         res.on('error', (err) => resolve(`net:${err.code ?? err.message}`));
       },
     );
@@ -687,6 +714,7 @@ async function main() {
       printStageTable(rows);
       printRatios(rows);
     }
+    printErrorMessages();
 
     if (ctx.gateway) {
       const threads = common.threadCpuOf(ctx.gateway.pid);
