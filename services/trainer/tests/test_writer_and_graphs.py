@@ -136,19 +136,78 @@ class ElectricalClassifierGraphTest(unittest.TestCase):
         rng = np.random.default_rng(3)
         x = rng.normal(size=(300, 6)).astype(np.float32)
         y = (x[:, 0] + 0.5 * x[:, 1] * x[:, 2] + rng.normal(size=300) > 1.2).astype(np.int64)
+        raw = np.concatenate([x, rng.normal(size=(300, 2)).astype(np.float32)], 1)   # 8 "measurements"
+        raw[rng.random(300) < 0.2, 1] = np.nan
         specs = [dict(kind='rf', n_trees=20, leaf=3, max_features='sqrt'),
                  dict(kind='et', n_trees=20, leaf=3, max_features='sqrt'),
-                 dict(kind='gb', n_trees=30, depth=2, learning_rate=0.1, subsample=0.7, leaf=5, max_features=None)]
-        members = [fit_member(s, x, y, 10 + i) for i, s in enumerate(specs)]
-        logits = member_logits(members, x, 1e-3)
+                 dict(kind='gb', n_trees=30, depth=2, learning_rate=0.1, subsample=0.7, leaf=5, max_features=None),
+                 dict(kind='hgb', n_iter=30, depth=2, learning_rate=0.1, leaf=5, l2=0.0)]
+        members = [fit_member(s, x, raw, y, 10 + i) for i, s in enumerate(specs)]
+        logits = member_logits(members, x, raw, 1e-3)
         combiner = Combiner.fit(logits, 1e-3)
+        self.assertEqual(graphs.classifier_inputs(members, 6, 8), [('IMPUTED', 6), ('MEASUREMENTS', 8)])
+        self.assertEqual(graphs.classifier_inputs(members[:3], 6, 8), [('IMPUTED', 6)])
+        feeds = {'IMPUTED': x, 'MEASUREMENTS': raw}
         with tempfile.TemporaryDirectory() as tmp:
-            graphs.classifier_graph(os.path.join(tmp, 'c.onnx'), members, combiner, 6)
-            graphs.logits_graph(os.path.join(tmp, 'l.onnx'), members, 6, 1e-3)
-            out, _ = run_onnx(os.path.join(tmp, 'c.onnx'), {'IMPUTED': x}, ['SCORE'])
-            out_l, _ = run_onnx(os.path.join(tmp, 'l.onnx'), {'IMPUTED': x}, ['LOGITS'])
+            graphs.classifier_graph(os.path.join(tmp, 'c.onnx'), members, combiner, 6, 8)
+            graphs.logits_graph(os.path.join(tmp, 'l.onnx'), members, 6, 8, 1e-3)
+            out, _ = run_onnx(os.path.join(tmp, 'c.onnx'), feeds, ['SCORE'])
+            out_l, _ = run_onnx(os.path.join(tmp, 'l.onnx'), feeds, ['LOGITS'])
         np.testing.assert_allclose(out_l['LOGITS'], logits, atol=1e-3)
         np.testing.assert_allclose(out['SCORE'][:, 0], combiner.score(logits), atol=1e-5)
+
+
+class HistBoosterGraphTest(unittest.TestCase):
+    """HistGradientBoostingClassifier -> TreeEnsembleRegressor with missing-value branches, against
+    decision_function on the same float32 inputs (NaN included), also exactly at and next to every threshold."""
+
+    @staticmethod
+    def fit():
+        from trainer.electrical.model import fit_member
+        rng = np.random.default_rng(5)
+        n = 800
+        x = rng.normal(size=(n, 6)) * [1, 1e3, 1, 1, 1, 0.01] + [0, 0.1234567, 0, 0, 0, 3.3]
+        m2, m4 = rng.random(n) < 0.3, rng.random(n) < 0.2
+        x[:, 4] = 1.0   # constant apart from NaN: only a split on missingness (threshold +inf) can use it
+        y = (x[:, 0] + 0.002 * x[:, 1] + 1.5 * m2 - 1.2 * m4 + 50 * (x[:, 5] - 3.3) + rng.normal(size=n) * 0.5
+             > 0.5).astype(np.int64)
+        x[m2, 2] = np.nan   # missing more often in fails: NaN learns its own branch
+        x[m4, 4] = np.nan
+        x = x.astype(np.float32)   # features 0, 1, 3, 5 have no NaN in training
+        spec = dict(kind='hgb', n_iter=60, depth=2, learning_rate=0.1, leaf=5, l2=0.0)
+        return fit_member(spec, None, x, y, 1), x, rng
+
+    def test_onnx_matches_decision_function_with_nan(self):
+        from trainer.electrical import graphs
+        m, x, rng = self.fit()
+        nodes = np.concatenate([it[0].nodes for it in m._predictors])
+        split = nodes[nodes['is_leaf'] == 0]
+        self.assertFalse(split['is_categorical'].any())
+        # the cases the conversion must get right are present: splits on missingness alone (threshold +inf), and
+        # NaN sent left and right, on a column with NaN in training (2) and on one without (0)
+        self.assertTrue(np.isinf(split['num_threshold']).any())
+        for f in (0, 2):
+            self.assertEqual(set(split[split['feature_idx'] == f]['missing_go_to_left']), {0, 1})
+        test = rng.normal(size=(400, 6)).astype(np.float32)
+        for f in range(6):
+            test[rng.random(400) < 0.25, f] = np.nan   # NaN also where training had none
+        # every finite threshold t: the float32 nearest t and its two float32 neighbours (t is a float64 midpoint)
+        finite = split[np.isfinite(split['num_threshold'])]
+        edge = np.repeat(x[:1], 3 * len(finite), 0)
+        for i, (f, t) in enumerate(zip(finite['feature_idx'], finite['num_threshold'])):
+            t32 = np.float32(t)
+            edge[3 * i:3 * i + 3, f] = [np.nextafter(t32, np.float32(-np.inf)), t32,
+                                        np.nextafter(t32, np.float32(np.inf))]
+        data = np.concatenate([x, test, edge])
+        with tempfile.TemporaryDirectory() as tmp:
+            graphs.logits_graph(os.path.join(tmp, 'h.onnx'), [m], 0, 6, 1e-3)
+            out, _ = run_onnx(os.path.join(tmp, 'h.onnx'), {'MEASUREMENTS': data}, ['LOGITS'])
+        ref = m.decision_function(data)
+        leaves = np.concatenate([it[0].nodes for it in m._predictors])
+        leaves = leaves[leaves['is_leaf'] == 1]['value']
+        # one input sent down a wrong branch would move its logit by about a leaf value, far above the bound
+        self.assertGreater(np.median(np.abs(leaves)), 1e-2)
+        np.testing.assert_allclose(out['LOGITS'][:, 0], ref, atol=2e-5)
 
 
 if __name__ == '__main__':

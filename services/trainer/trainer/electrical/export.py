@@ -8,7 +8,7 @@ from ..common import calibration, drift, metrics, repo_writer
 from ..common.log import log
 from ..common.onnx_check import parity, run_onnx
 from . import graphs
-from .card_text import render_card
+from .card_text import member_short, render_card
 from .data import CLASS_NAMES, GOOD_CLASS, N_FEATURES
 
 
@@ -25,7 +25,9 @@ def fold_metrics(folds, y, cal, ops):
 
 
 def n_nodes(members):
-    return sum(e.tree_.node_count for m in members for e in np.ravel(m.estimators_))
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    return sum(sum(len(p.nodes) for it in m._predictors for p in it) if isinstance(m, HistGradientBoostingClassifier)
+               else sum(e.tree_.node_count for e in np.ravel(m.estimators_)) for m in members)
 
 
 def input_reference(x):
@@ -60,17 +62,18 @@ def export_all(args, hp, ds, x, y, folds, cal, combiner, per_member):
     paths = {n: os.path.join(work, f'{n}.onnx') for n in ['preprocess', 'classifier', 'anomaly', 'calibrator']}
     k = len(pre.keep)
     graphs.preprocess_graph(paths['preprocess'], pre, N_FEATURES)
-    graphs.classifier_graph(paths['classifier'], members, combiner, k)
-    graphs.logits_graph(os.path.join(work, 'member_logits.onnx'), members, k, hp['member_eps'])  # check only
+    graphs.classifier_graph(paths['classifier'], members, combiner, k, N_FEATURES)
+    graphs.logits_graph(os.path.join(work, 'member_logits.onnx'), members, k, N_FEATURES, hp['member_eps'])  # check
+    cls_inputs = graphs.classifier_inputs(members, k, N_FEATURES)
     graphs.anomaly_graph(paths['anomaly'], anomaly, k)
     graphs.calibrator_graph(paths['calibrator'], cal)
     o_pre, _ = run_onnx(paths['preprocess'], {'MEASUREMENTS': x}, ['IMPUTED', 'SCALED'], batch=256)
     imp = pre.imputed(x)
     d_pre = parity('electrical_preprocess', {'IMPUTED': imp, 'SCALED': pre.scaled(imp)}, o_pre, 1e-4, log)
-    o_log, _ = run_onnx(os.path.join(work, 'member_logits.onnx'), {'IMPUTED': o_pre['IMPUTED']}, ['LOGITS'],
-                        batch=256)
+    feeds = {n: {'IMPUTED': o_pre['IMPUTED'], 'MEASUREMENTS': x}[n] for n, _ in cls_inputs}
+    o_log, _ = run_onnx(os.path.join(work, 'member_logits.onnx'), feeds, ['LOGITS'], batch=256)
     d_log = parity('electrical_classifier members (logits)', {'LOGITS': l_fit}, o_log, 1e-3, log)
-    o_cls, ms = run_onnx(paths['classifier'], {'IMPUTED': o_pre['IMPUTED']}, ['SCORE'], batch=256)
+    o_cls, ms = run_onnx(paths['classifier'], feeds, ['SCORE'], batch=256)
     d_cls = parity('electrical_classifier', {'SCORE': s_fit[:, None]}, o_cls, 1e-5, log)
     o_an, _ = run_onnx(paths['anomaly'], {'SCALED': o_pre['SCALED']}, ['ANOMALY_SCORE'], batch=256)
     rel = {'ANOMALY_SCORE': np.log(a_fit[:, None] + 1e-3)}
@@ -88,8 +91,8 @@ def export_all(args, hp, ds, x, y, folds, cal, combiner, per_member):
     comp = [
         ('electrical_preprocess', [('MEASUREMENTS', N_FEATURES)], [('IMPUTED', k), ('SCALED', k)],
          'median imputation of NaN, drop constant columns, standardize and clip to +-10'),
-        ('electrical_classifier', [('IMPUTED', k)], [('SCORE', 1)],
-         'random forest + extra trees + boosted stumps (TreeEnsembleRegressor, ai.onnx.ml): '
+        ('electrical_classifier', cls_inputs, [('SCORE', 1)],
+         ' + '.join(member_short(m) for m in hp['members']) + ' (TreeEnsembleRegressor, ai.onnx.ml): '
          'sigmoid of the mean standardized member logit, uncalibrated'),
         ('electrical_anomaly', [('SCALED', k)], [('ANOMALY_SCORE', 1)],
          'unsupervised: PCA (Hotelling T2 + residual Q) fitted on passing rows; larger = more unusual'),
@@ -153,7 +156,9 @@ def export_all(args, hp, ds, x, y, folds, cal, combiner, per_member):
         parameters=params,
         steps=[{'model': 'electrical_preprocess', 'inputs': {'MEASUREMENTS': 'MEASUREMENTS'},
                 'outputs': {'IMPUTED': 'imputed', 'SCALED': 'scaled'}},
-               {'model': 'electrical_classifier', 'inputs': {'IMPUTED': 'imputed'}, 'outputs': {'SCORE': 'score'}},
+               {'model': 'electrical_classifier',
+                'inputs': {n: {'IMPUTED': 'imputed', 'MEASUREMENTS': 'MEASUREMENTS'}[n] for n, _ in cls_inputs},
+                'outputs': {'SCORE': 'score'}},
                {'model': 'electrical_anomaly', 'inputs': {'SCALED': 'scaled'},
                 'outputs': {'ANOMALY_SCORE': 'ANOMALY_SCORE'}},
                {'model': 'electrical_calibrator', 'inputs': {'SCORE': 'score', 'ANOMALY_SCORE': 'ANOMALY_SCORE'},
@@ -164,6 +169,7 @@ def export_all(args, hp, ds, x, y, folds, cal, combiner, per_member):
                        parity={'preprocess': d_pre, 'classifier member logits': d_log, 'classifier': d_cls,
                                'anomaly (log)': d_an, 'ensemble': d_cal},
                        ms=ms / len(x), version=version, k=k, anomaly_auc=anomaly_auc, n_nodes=n_nodes(members),
-                       n=len(y), n_fail=int(y.sum()), combiner=combiner, per_member=per_member)
+                       n=len(y), n_fail=int(y.sum()), combiner=combiner, per_member=per_member,
+                       cls_inputs=cls_inputs)
     repo_writer.write_model(repo, 'electrical_ensemble', version, ens_cfg, labels=CLASS_NAMES, card=text)
     log(f'wrote electrical_ensemble version {version} to {repo}')

@@ -49,25 +49,28 @@ def _floor32(t):
     return np.nextafter(f, np.float32(-np.inf)) if float(f) > t else f
 
 
-def _tree_ensemble(trees, leaf_value, inp, out, base=0.0):
-    """One ai.onnx.ml.TreeEnsembleRegressor: out [N,1] = base + sum over trees of leaf_value(tree_, leaf index)."""
+def _regressor(trees, inp, out, base=0.0):
+    """One ai.onnx.ml.TreeEnsembleRegressor: out [N,1] = base + sum over trees of the reached leaf's weight.
+    trees: per tree a list of nodes indexed by node id, each ('leaf', weight) or
+    ('branch', feature, threshold, true_id, false_id, missing_goes_true): x[feature] <= threshold takes the true
+    branch; a NaN takes it only where missing_goes_true (else NaN <= threshold, false)."""
     a = {key: [] for key in ['tree', 'node', 'feat', 'mode', 'value', 'true', 'false', 'miss']}
     tw = {'tree': [], 'node': [], 'weight': []}
-    for tid, t in enumerate(trees):
-        for i in range(t.node_count):
-            leaf = t.children_left[i] == -1
+    for tid, nodes in enumerate(trees):
+        for i, n in enumerate(nodes):
+            leaf = n[0] == 'leaf'
             a['tree'].append(tid)
             a['node'].append(i)
-            a['feat'].append(0 if leaf else int(t.feature[i]))
+            a['feat'].append(0 if leaf else int(n[1]))
             a['mode'].append('LEAF' if leaf else 'BRANCH_LEQ')
-            a['value'].append(0.0 if leaf else float(_floor32(t.threshold[i])))
-            a['true'].append(0 if leaf else int(t.children_left[i]))
-            a['false'].append(0 if leaf else int(t.children_right[i]))
-            a['miss'].append(0)
+            a['value'].append(0.0 if leaf else float(n[2]))
+            a['true'].append(0 if leaf else int(n[3]))
+            a['false'].append(0 if leaf else int(n[4]))
+            a['miss'].append(0 if leaf else int(n[5]))
             if leaf:
                 tw['tree'].append(tid)
                 tw['node'].append(i)
-                tw['weight'].append(float(leaf_value(t, i)))
+                tw['weight'].append(float(n[1]))
     return helper.make_node(
         'TreeEnsembleRegressor', [inp], [out], domain='ai.onnx.ml', n_targets=1,
         nodes_treeids=a['tree'], nodes_nodeids=a['node'], nodes_featureids=a['feat'], nodes_modes=a['mode'],
@@ -77,21 +80,51 @@ def _tree_ensemble(trees, leaf_value, inp, out, base=0.0):
         base_values=[float(base)], post_transform='NONE')
 
 
+def _sklearn_tree(t, leaf_value):
+    """A fitted sklearn tree_ (no NaN reaches it: its input is imputed) as _regressor nodes."""
+    return [('leaf', leaf_value(t, i)) if t.children_left[i] == -1 else
+            ('branch', t.feature[i], _floor32(t.threshold[i]), t.children_left[i], t.children_right[i], 0)
+            for i in range(t.node_count)]
+
+
+def hist_tree(predictor):
+    """A HistGradientBoosting TreePredictor as _regressor nodes. sklearn goes left if x <= num_threshold (compared
+    in float64; num_threshold is a float64 midpoint between bin edges, or +inf for a split that only separates
+    NaN), and a NaN goes left where missing_go_to_left (for features without NaN in training: to the child that saw
+    more rows). Leaf values already include the learning rate. Thresholds are floored to float32 as for the other
+    trees, so decisions agree exactly on float32 inputs."""
+    nodes = predictor.nodes
+    if nodes['is_categorical'].any():
+        raise ValueError('categorical splits are not supported by this export')
+    return [('leaf', float(n['value'])) if n['is_leaf'] else
+            ('branch', int(n['feature_idx']), float(_floor32(n['num_threshold'])), int(n['left']), int(n['right']),
+             int(n['missing_go_to_left']))
+            for n in nodes]
+
+
+def hist_booster_base(m):
+    """The histogram booster's constant raw score (its baseline prediction)."""
+    return float(np.ravel(m._baseline_prediction)[0])
+
+
 def member_nodes(m, j, inp):
-    """Nodes computing member j's fail logit [N,1], named f'logit{j}' (see model.member_logits); forests use the
-    initializers 'eps', 'one_m_eps' and 'one' that the caller provides."""
-    from sklearn.ensemble import GradientBoostingClassifier
+    """Nodes computing member j's fail logit [N,1], named f'logit{j}' (see model.member_logits), from input tensor
+    inp (see model.member_input); forests use the initializers 'eps', 'one_m_eps' and 'one' that the caller
+    provides."""
+    from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier
 
     from .model import booster_base
+    if isinstance(m, HistGradientBoostingClassifier):
+        if m.n_trees_per_iteration_ != 1:
+            raise ValueError('only binary histogram boosters are supported')
+        return [_regressor([hist_tree(it[0]) for it in m._predictors], inp, f'logit{j}', hist_booster_base(m))]
     if isinstance(m, GradientBoostingClassifier):
         lr = m.learning_rate
-        node = _tree_ensemble([e.tree_ for e in m.estimators_[:, 0]], lambda t, i: lr * t.value[i, 0, 0], inp,
-                              f'logit{j}', booster_base(m))
-        return [node]
+        trees = [_sklearn_tree(e.tree_, lambda t, i: lr * t.value[i, 0, 0]) for e in m.estimators_[:, 0]]
+        return [_regressor(trees, inp, f'logit{j}', booster_base(m))]
     n = m.n_estimators
-    node = _tree_ensemble([e.tree_ for e in m.estimators_],
-                          lambda t, i: t.value[i, 0][1] / t.value[i, 0].sum() / n, inp, f'p{j}')
-    nodes = [node,
+    trees = [_sklearn_tree(e.tree_, lambda t, i: t.value[i, 0][1] / t.value[i, 0].sum() / n) for e in m.estimators_]
+    nodes = [_regressor(trees, inp, f'p{j}'),
              helper.make_node('Clip', [f'p{j}', 'eps', 'one_m_eps'], [f'pc{j}']),
              helper.make_node('Sub', ['one', f'pc{j}'], [f'q{j}']),
              helper.make_node('Div', [f'pc{j}', f'q{j}'], [f'odds{j}']),
@@ -99,30 +132,51 @@ def member_nodes(m, j, inp):
     return nodes
 
 
-def classifier_graph(path, members, combiner, k):
-    """IMPUTED [N,K] -> SCORE [N,1] = sigmoid(mean_j (logit_j - center_j) / scale_j) (see model.Combiner)."""
+def classifier_inputs(members, k, n_features):
+    """[(name, width)] of the classifier's inputs, in a fixed order: IMPUTED [K] (if any member reads it), then
+    MEASUREMENTS [n_features] (if any member reads the raw values)."""
+    from .model import member_input
+    used = {member_input(m) for m in members}
+    return [(n, w) for n, w in [('IMPUTED', k), ('MEASUREMENTS', n_features)] if n in used]
+
+
+def _forest_inits(members, eps):
+    """The initializers member_nodes' forests read, if there is a forest."""
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+    if not any(isinstance(m, (RandomForestClassifier, ExtraTreesClassifier)) for m in members):
+        return []
+    return [_f('eps', eps), _f('one_m_eps', 1 - eps), _f('one', [1.0])]
+
+
+def _members_nodes(members):
+    from .model import member_input
     nodes = []
     for j, m in enumerate(members):
-        nodes += member_nodes(m, j, 'IMPUTED')
+        nodes += member_nodes(m, j, member_input(m))
+    return nodes
+
+
+def classifier_graph(path, members, combiner, k, n_features):
+    """IMPUTED [N,K] and/or MEASUREMENTS [N,n_features] (see classifier_inputs) -> SCORE [N,1] =
+    sigmoid(mean_j (logit_j - center_j) / scale_j) (see model.Combiner)."""
+    nodes = _members_nodes(members)
     nodes += [helper.make_node('Concat', [f'logit{j}' for j in range(len(members))], ['logits'], axis=1),
               helper.make_node('Sub', ['logits', 'center'], ['centred']),
               helper.make_node('Div', ['centred', 'scale'], ['z']),
               helper.make_node('ReduceMean', ['z'], ['zm'], axes=[1], keepdims=1),
               helper.make_node('Sigmoid', ['zm'], ['SCORE'])]
-    inits = [_f('eps', combiner.eps), _f('one_m_eps', 1 - combiner.eps), _f('one', [1.0]),
-              _f('center', combiner.center), _f('scale', combiner.scale)]
-    return _save(nodes, 'electrical_classifier', [_vi('IMPUTED', k)], [_vi('SCORE', 1)], inits, path, ml=True)
+    inits = _forest_inits(members, combiner.eps) + [_f('center', combiner.center), _f('scale', combiner.scale)]
+    inputs = [_vi(n, w) for n, w in classifier_inputs(members, k, n_features)]
+    return _save(nodes, 'electrical_classifier', inputs, [_vi('SCORE', 1)], inits, path, ml=True)
 
 
-def logits_graph(path, members, k, eps):
-    """IMPUTED [N,K] -> LOGITS [N,M], the members' logits (for parity checks only; not served)."""
-    nodes = []
-    for j, m in enumerate(members):
-        nodes += member_nodes(m, j, 'IMPUTED')
+def logits_graph(path, members, k, n_features, eps):
+    """Like classifier_graph's inputs -> LOGITS [N,M], the members' logits (for parity checks only; not served)."""
+    nodes = _members_nodes(members)
     nodes.append(helper.make_node('Concat', [f'logit{j}' for j in range(len(members))], ['LOGITS'], axis=1))
-    inits = [_f('eps', eps), _f('one_m_eps', 1 - eps), _f('one', [1.0])]
-    return _save(nodes, 'electrical_member_logits', [_vi('IMPUTED', k)], [_vi('LOGITS', len(members))], inits, path,
-                 ml=True)
+    inits = _forest_inits(members, eps)
+    inputs = [_vi(n, w) for n, w in classifier_inputs(members, k, n_features)]
+    return _save(nodes, 'electrical_member_logits', inputs, [_vi('LOGITS', len(members))], inits, path, ml=True)
 
 
 def anomaly_graph(path, an, k):

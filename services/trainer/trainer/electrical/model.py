@@ -2,7 +2,8 @@
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.ensemble import ExtraTreesClassifier, GradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (ExtraTreesClassifier, GradientBoostingClassifier, HistGradientBoostingClassifier,
+                              RandomForestClassifier)
 
 
 @dataclass
@@ -71,13 +72,35 @@ def make_booster(n_trees, depth, learning_rate, subsample, leaf, max_features, s
                                       random_state=seed)
 
 
-def fit_member(spec, imputed, y, seed):
-    """spec: {'kind': 'rf' | 'et' | 'gb', ...}. Forests use class weights 'balanced_subsample'; the booster gets
-    balanced sample weights (each class half of the total weight)."""
+def make_hist_booster(depth, learning_rate, n_iter, leaf, l2, seed):
+    """Histogram gradient boosting with native missing-value handling (each split learns where NaN goes).
+    No early stopping, so the fit uses every row and does not draw a validation split."""
+    return HistGradientBoostingClassifier(max_depth=depth, learning_rate=learning_rate, max_iter=n_iter,
+                                          min_samples_leaf=leaf, l2_regularization=l2, early_stopping=False,
+                                          random_state=seed)
+
+
+def balanced_weights(y):
+    """Sample weights giving each class half of the total weight."""
+    return np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+
+
+def member_input(m):
+    """The tensor a fitted member reads: 'MEASUREMENTS' (raw, NaN = missing, handled by the member's own
+    missing-value branches) for the histogram booster, 'IMPUTED' (median-imputed kept columns) for the others."""
+    return 'MEASUREMENTS' if isinstance(m, HistGradientBoostingClassifier) else 'IMPUTED'
+
+
+def fit_member(spec, imputed, raw, y, seed):
+    """spec: {'kind': 'rf' | 'et' | 'gb' | 'hgb', ...}. Forests use class weights 'balanced_subsample'; the boosters
+    get balanced sample weights (each class half of the total weight). 'hgb' is fitted on the raw measurements
+    (NaN kept), the others on the imputed kept columns."""
+    if spec['kind'] == 'hgb':
+        return make_hist_booster(spec['depth'], spec['learning_rate'], spec['n_iter'], spec['leaf'], spec['l2'],
+                                 seed).fit(raw, y, sample_weight=balanced_weights(y))
     if spec['kind'] == 'gb':
-        w = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
         return make_booster(spec['n_trees'], spec['depth'], spec['learning_rate'], spec['subsample'], spec['leaf'],
-                            spec['max_features'], seed).fit(imputed, y, sample_weight=w)
+                            spec['max_features'], seed).fit(imputed, y, sample_weight=balanced_weights(y))
     return make_forest(spec['kind'], spec['n_trees'], spec['leaf'], spec['max_features'], seed).fit(imputed, y)
 
 
@@ -86,12 +109,15 @@ def booster_base(gb):
     return float(gb._raw_predict_init(np.zeros((1, gb.n_features_in_), np.float32))[0, 0])
 
 
-def member_logits(members, imputed, eps):
+def member_logits(members, imputed, raw, eps):
     """[N, M]: per member a fail logit: logit(clip(predict_proba, eps, 1 - eps)) for forests (mean over trees of
-    the leaf's fail fraction), the raw additive score (decision_function) for a booster."""
+    the leaf's fail fraction), the raw additive score (decision_function) for a booster. imputed: the kept,
+    median-imputed columns; raw: the measurements with NaN (read only by 'hgb' members)."""
     out = []
     for m in members:
-        if isinstance(m, GradientBoostingClassifier):
+        if isinstance(m, HistGradientBoostingClassifier):
+            out.append(m.decision_function(raw).astype(np.float64))
+        elif isinstance(m, GradientBoostingClassifier):
             out.append(m.decision_function(imputed).astype(np.float64))
         else:
             p = np.clip(m.predict_proba(imputed)[:, 1].astype(np.float64), eps, 1 - eps)

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import RepeatedStratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from ..common import calibration, metrics
 from ..common.log import log
@@ -17,14 +18,16 @@ HP = dict(seed=20260403, n_splits=5, n_repeats=3,
           members=[dict(kind='rf', n_trees=500, leaf=3, max_features='sqrt'),
                    dict(kind='et', n_trees=500, leaf=3, max_features='sqrt'),
                    dict(kind='gb', n_trees=300, depth=1, learning_rate=0.03, subsample=0.7, leaf=5,
-                        max_features='sqrt')],
+                        max_features='sqrt'),
+                   # histogram boosting on the raw measurements: a missing value takes the branch learnt for it
+                   dict(kind='hgb', n_iter=300, depth=1, learning_rate=0.05, leaf=10, l2=0.0)],
           member_eps=1e-3, anomaly_variance=0.9, target_recall=0.9, max_false_reject=0.1, eps=1e-4)
 
 
 def fit_members(x, y, hp, seed):
     pre = Preprocess.fit(x)
     imp = pre.imputed(x)
-    members = [fit_member(spec, imp, y, seed + i) for i, spec in enumerate(hp['members'])]
+    members = [fit_member(spec, imp, x, y, seed + i) for i, spec in enumerate(hp['members'])]
     scaled = pre.scaled(imp)
     anomaly = Anomaly.fit(scaled[y == 0], hp['anomaly_variance'])
     return pre, members, anomaly
@@ -34,7 +37,7 @@ def predict_members(fitted, x, hp):
     """([N, M] member logits, [N] anomaly score)."""
     pre, members, anomaly = fitted
     imp = pre.imputed(x)
-    return member_logits(members, imp, hp['member_eps']), anomaly.score(pre.scaled(imp))
+    return member_logits(members, imp, x, hp['member_eps']), anomaly.score(pre.scaled(imp))
 
 
 def cross_validate(x, y, hp, ckpt_dir):
@@ -102,6 +105,12 @@ def fit_calibration(folds, y, hp):
 
 
 def run(args, hp=HP):
+    # The histogram booster (OpenMP) sums gradients per thread: hold it to --threads, as PyTorch is held.
+    with threadpool_limits(limits=args.threads, user_api='openmp'):
+        _run(args, hp)
+
+
+def _run(args, hp):
     from .export import export_all
     ds, x, y = load(args.data)
     log(f'electrical: {len(y)} rows, {int(y.sum())} fail, {int(np.isnan(x).sum())} missing cells')
