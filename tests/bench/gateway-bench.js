@@ -59,6 +59,11 @@ const SPEC = {
   soak: { type: 'int', help: 'soak mode: this many requests through the gateway, RSS every --soak-every' },
   'soak-every': { type: 'int', default: 10_000, help: 'soak report interval (requests)' },
   'soak-concurrency': { type: 'int', default: 256, help: 'clients in soak mode' },
+  'retry-after': {
+    type: 'bool',
+    default: false,
+    help: 'a client refused with 429 waits the Retry-After it was sent before its next request (a polite station)',
+  },
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -179,7 +184,7 @@ function printErrorMessages() {
 }
 
 /** One raw image/jpeg POST on a keep-alive agent; resolves with 'ok', '429' or the status/error label. */
-function postImage(agent, port, urlPath, body, type = 'image/jpeg') {
+function postImage(agent, port, urlPath, body, type = 'image/jpeg', refusal = undefined) {
   return new Promise((resolve) => {
     const req = http.request(
       {
@@ -198,6 +203,7 @@ function postImage(agent, port, urlPath, body, type = 'image/jpeg') {
         res.on('end', () => {
           if (res.statusCode === 200) return resolve('ok');
           if (res.statusCode !== 429) noteErrorBody(res.statusCode, Buffer.concat(chunks).toString('utf8'));
+          else if (refusal) refusal.retryAfterS = Number(res.headers['retry-after'] ?? 1);
           resolve(String(res.statusCode));
         });
         res.on('error', (err) => resolve(`net:${err.code ?? err.message}`));
@@ -237,10 +243,14 @@ async function runRow(ctx, pathName, concurrency, opts) {
   if (pathName === 'gateway') {
     agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
     const { images } = ctx;
-    send = (i) => {
+    send = async (i) => {
       const img = images[i % images.length];
       const urlPath = `${img.query}&stationId=bench-${i % concurrency}`;
-      return postImage(agent, ctx.gateway.port, urlPath, img.bytes, img.type);
+      const refusal = opts.retryAfter ? { retryAfterS: 0 } : undefined;
+      const outcome = await postImage(agent, ctx.gateway.port, urlPath, img.bytes, img.type, refusal);
+      if (refusal && refusal.retryAfterS > 0)
+        await new Promise((r) => setTimeout(r, refusal.retryAfterS * 1000));
+      return outcome;
     };
   } else if (pathName === 'direct-decode') {
     // Decode + resize in this process with the gateway's preprocessor, then one ModelInfer per image.
@@ -697,6 +707,7 @@ async function main() {
           if (!opts.paths.includes(p)) continue;
           const row = await runRow(ctx, p, c, {
             warmupMs: opts['warmup-ms'],
+            retryAfter: opts['retry-after'],
             seconds: opts.seconds,
             requests: opts.requests,
           });
