@@ -307,6 +307,60 @@ describe('DynamicBatcher admission by deadline', () => {
     expect(b.stats().rejectedLate).toBe(0);
   });
 
+  it('before the model has learned, checkAdmission lets in one full batch of requests ahead at a time', async () => {
+    const fake = fakeRun(() => 100);
+    const latency = new LatencyModel({ minSamples: 2 });
+    const b = batcher(fake.run, { latency, maxBatchSize: 2, maxInFlight: 2, maxWaitMs: 0 });
+    b.checkAdmission(later(2_000));
+    b.checkAdmission(later(2_000));
+    // A burst is checked before any of it has decoded: the two admitted count as ahead.
+    expect(() => b.checkAdmission(later(2_000))).toThrow(/warming up: 2 requests ahead/);
+    const first = [b.submit(1, later(2_000)), b.submit(2, later(2_000))];
+    await jest.advanceTimersByTimeAsync(0);
+    expect(() => b.checkAdmission(later(2_000))).toThrow(TooManyRequestsError); // both still running
+    expect(b.stats().rejectedLate).toBe(2);
+    await jest.advanceTimersByTimeAsync(100);
+    await expect(Promise.all(first)).resolves.toHaveLength(2);
+    b.checkAdmission(later(2_000)); // room again
+    const third = b.submit(3, later(2_000));
+    await jest.advanceTimersByTimeAsync(100);
+    await third;
+    expect(latency.learned).toBe(true);
+    // Learned (100 ms a batch): now the deadline decides, and ten fit in 2 s.
+    for (let i = 0; i < 10; i++) b.checkAdmission(later(2_000));
+    expect(b.stats().rejectedLate).toBe(2);
+  });
+
+  it('always admits when nothing is queued, admitted or running, however slow the model has seemed', async () => {
+    const latency = new LatencyModel({ minSamples: 4, window: 8 });
+    for (let i = 0; i < 8; i++) latency.observe(1 + (i % 2), 5_000); // learned while the server was swamped
+    const b = batcher(fakeRun(() => 40).run, { latency, maxWaitMs: 0 });
+    b.checkAdmission(later(2_000)); // idle: admitted although 5 s are predicted
+    expect(() => b.checkAdmission(later(2_000))).toThrow(TooManyRequestsError); // one is ahead now
+    const probe = b.submit(1, later(2_000));
+    await jest.advanceTimersByTimeAsync(40);
+    await expect(probe).resolves.toMatchObject({ batchSize: 1 });
+    expect(latency.predict(1)).toBeLessThan(5_000); // the probe's 40 ms replaced a 5 s sample
+  });
+
+  it('counts admitted requests still decoding as queued, until their submit or their deadline', async () => {
+    const { b, queued } = busyBatcher(); // six queued in batches of two, 100 ms each: 400 ms for one more
+    b.checkAdmission(later(420));
+    b.checkAdmission(later(420)); // the first is still decoding: 4 batches ahead, still 400 ms
+    expect(() => b.checkAdmission(later(420))).toThrow(/about 500 ms/); // both ahead: a fifth batch
+    await jest.advanceTimersByTimeAsync(421);
+    await expect(Promise.all(queued)).resolves.toHaveLength(6);
+    // Neither ever submitted (say their images did not decode): their reservations lapsed with their deadlines,
+    // so there is nothing ahead now (two reservations would make it 200 ms).
+    b.checkAdmission(later(150));
+    // A submit uses its reservation up.
+    const d = later(1_000);
+    b.checkAdmission(d);
+    const answer = b.submit(5, d);
+    await jest.advanceTimersByTimeAsync(100);
+    await expect(answer).resolves.toMatchObject({ batchSize: 1 });
+  });
+
   it('checkAdmission refuses before any work is queued, as submit would, and admits when there is room', async () => {
     const { b, queued } = busyBatcher();
     expect(() => b.checkAdmission(later(150))).toThrow(TooManyRequestsError);

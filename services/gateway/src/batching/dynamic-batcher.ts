@@ -71,6 +71,10 @@ export class DynamicBatcher<I, O> {
   private readonly marginMs: number;
   private readonly queue = new PendingQueue<Pending<I, O>>();
   private inFlight = 0;
+  /** Items in the batches now running. */
+  private runningItems = 0;
+  /** Deadlines of requests admitted by `checkAdmission` that have not been submitted yet (they are decoding). */
+  private readonly reserved: number[] = [];
   private batches = 0;
   private items = 0;
   private rejectedFull = 0;
@@ -130,6 +134,7 @@ export class DynamicBatcher<I, O> {
         }),
       );
     }
+    this.release(deadline);
     const late = this.lateRefusal(now, deadline);
     if (late) return Promise.reject(late);
     this.arrivals.note(now);
@@ -174,18 +179,52 @@ export class DynamicBatcher<I, O> {
    * image): throws the same 429 `submit` would give when the work queued and in flight would outlast `deadline`.
    */
   checkAdmission(deadline: number): void {
-    const late = this.lateRefusal(this.now(), deadline);
+    const now = this.now();
+    // A reservation whose deadline has passed belongs to a request that failed before submitting (bad image).
+    for (let i = this.reserved.length - 1; i >= 0; i--)
+      if (this.reserved[i]! <= now) this.reserved.splice(i, 1);
+    const late = this.lateRefusal(now, deadline, this.reserved.length);
     if (late) throw late;
+    // Admitted: until its submit, it counts as work ahead for the requests checked after it (a burst is checked
+    // whole before the first of it has decoded; without this, all of it saw the same short queue).
+    this.reserved.push(deadline);
+  }
+
+  /** The reservation `checkAdmission` made for this deadline, if any, is used up by its submit. */
+  private release(deadline: number): void {
+    const i = this.reserved.indexOf(deadline);
+    if (i >= 0) this.reserved.splice(i, 1);
   }
 
   /**
    * Admission by deadline: once the latency model has learned from real batches, a request that would wait behind
    * more work than its deadline allows is refused now with 429 (back-pressure the client can act on) instead of
-   * timing out in the queue later with 504.
+   * timing out in the queue later with 504. `admittedAhead` (the pre-decode check only): requests admitted before
+   * this one that are still decoding, counted as queued.
    */
-  private lateRefusal(now: number, deadline: number): TooManyRequestsError | undefined {
-    const expectedMs = this.expectedCompletionMs();
-    if (!this.latency.learned || now + expectedMs <= deadline) return undefined;
+  private lateRefusal(
+    now: number,
+    deadline: number,
+    admittedAhead?: number,
+  ): TooManyRequestsError | undefined {
+    const ahead = this.queue.length + (admittedAhead ?? 0) + this.runningItems;
+    // Nothing to wait behind: admitted, whatever the estimate says. A pessimistic estimate (learned while the
+    // model server was swamped) would otherwise refuse every request and never see the batch that corrects it.
+    if (ahead === 0) return undefined;
+    if (!this.latency.learned) {
+      // Warm-up (the pre-decode check only): the cost of an item is not known yet, so at most one full batch of
+      // requests is let in ahead. Letting a cold burst of 64 in whole on a 50 ms-per-image model sent batches
+      // that could not finish in time: all of them ended in 504 and their time taught the model nothing.
+      if (admittedAhead === undefined || ahead < this.options.maxBatchSize) return undefined;
+      this.rejectedLate++;
+      return new TooManyRequestsError(
+        `${this.options.name}: warming up: ${ahead} requests ahead and the model's batch time is not known yet`,
+        1,
+        { details: { queued: this.queue.length, ahead } },
+      );
+    }
+    const expectedMs = this.expectedCompletionMs(admittedAhead ?? 0);
+    if (now + expectedMs <= deadline) return undefined;
     this.rejectedLate++;
     return new TooManyRequestsError(
       `${this.options.name}: about ${Math.round(expectedMs)} ms of queued work ahead, more than the request's ` +
@@ -204,11 +243,12 @@ export class DynamicBatcher<I, O> {
    * When a request submitted now would probably be answered: the batches queued ahead of it (full ones, the
    * conservative case) plus those in flight, run `maxInFlight` at a time, each taking the model's batch time.
    */
-  private expectedCompletionMs(): number {
+  private expectedCompletionMs(admittedAhead = 0): number {
     const { maxBatchSize, maxInFlight } = this.options;
-    const queuedBatches = Math.ceil((this.queue.length + 1) / maxBatchSize);
+    const waiting = this.queue.length + admittedAhead;
+    const queuedBatches = Math.ceil((waiting + 1) / maxBatchSize);
     const rounds = Math.ceil((queuedBatches + this.inFlight) / maxInFlight);
-    const lastBatch = Math.min(maxBatchSize, this.queue.length + 1);
+    const lastBatch = Math.min(maxBatchSize, waiting + 1);
     return (rounds - 1) * this.latency.predict(maxBatchSize) + this.latency.predict(lastBatch);
   }
 
@@ -257,6 +297,7 @@ export class DynamicBatcher<I, O> {
 
   private dispatch(entries: Pending<I, O>[], now: number): void {
     this.inFlight++;
+    this.runningItems += entries.length;
     this.batches++;
     this.items += entries.length;
     // The batch may run until the latest deadline among its items: with the earliest, one urgent item would fail
@@ -288,6 +329,7 @@ export class DynamicBatcher<I, O> {
       return;
     }
     this.inFlight--;
+    this.runningItems -= entries.length;
     this.latency.observe(entries.length, this.now() - startedAt);
     const batchSize = entries.length;
     entries.forEach((entry, i) => {
@@ -298,6 +340,7 @@ export class DynamicBatcher<I, O> {
 
   private fail(entries: Pending<I, O>[], err: Error): void {
     this.inFlight--;
+    this.runningItems -= entries.length;
     for (const entry of entries) entry.reject(err);
     this.pump();
   }
