@@ -361,6 +361,22 @@ describe('DynamicBatcher admission by deadline', () => {
     await expect(answer).resolves.toMatchObject({ batchSize: 1 });
   });
 
+  it('a request that will not submit (its image did not decode) gives its place back at once', async () => {
+    const b = batcher(fakeRun(() => 100).run, {
+      latency: new LatencyModel({ minSamples: 2 }),
+      maxBatchSize: 2,
+    });
+    // Cold: one full batch (two) may be ahead. Thirty bad uploads in a row must not use the places up.
+    for (let i = 0; i < 30; i++) b.checkAdmission(later(2_000))();
+    const d = later(2_000);
+    b.checkAdmission(d);
+    b.checkAdmission(later(2_000))();
+    expect(b.stats().rejectedLate).toBe(0);
+    const answer = b.submit(1, d);
+    await jest.advanceTimersByTimeAsync(100);
+    await expect(answer).resolves.toMatchObject({ batchSize: 1 });
+  });
+
   it('checkAdmission refuses before any work is queued, as submit would, and admits when there is room', async () => {
     const { b, queued } = busyBatcher();
     expect(() => b.checkAdmission(later(150))).toThrow(TooManyRequestsError);

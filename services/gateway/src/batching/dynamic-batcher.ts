@@ -74,7 +74,7 @@ export class DynamicBatcher<I, O> {
   /** Items in the batches now running. */
   private runningItems = 0;
   /** Deadlines of requests admitted by `checkAdmission` that have not been submitted yet (they are decoding). */
-  private readonly reserved: number[] = [];
+  private readonly reserved: Array<{ readonly deadline: number }> = [];
   private batches = 0;
   private items = 0;
   private rejectedFull = 0;
@@ -177,22 +177,29 @@ export class DynamicBatcher<I, O> {
   /**
    * The deadline admission of `submit`, for callers that can refuse before doing expensive work (decoding an
    * image): throws the same 429 `submit` would give when the work queued and in flight would outlast `deadline`.
+   * An admitted request counts as work ahead for the requests checked after it until its `submit` (with the same
+   * deadline) uses the reservation up; a caller that will not submit (the image did not decode) calls the
+   * returned function to give it back. A reservation also lapses with its deadline.
    */
-  checkAdmission(deadline: number): void {
+  checkAdmission(deadline: number): () => void {
     const now = this.now();
-    // A reservation whose deadline has passed belongs to a request that failed before submitting (bad image).
     for (let i = this.reserved.length - 1; i >= 0; i--)
-      if (this.reserved[i]! <= now) this.reserved.splice(i, 1);
+      if (this.reserved[i]!.deadline <= now) this.reserved.splice(i, 1);
     const late = this.lateRefusal(now, deadline, this.reserved.length);
     if (late) throw late;
-    // Admitted: until its submit, it counts as work ahead for the requests checked after it (a burst is checked
-    // whole before the first of it has decoded; without this, all of it saw the same short queue).
-    this.reserved.push(deadline);
+    // A burst is checked whole before the first of it has decoded: without the reservation, all of it saw the
+    // same short queue.
+    const reservation = { deadline };
+    this.reserved.push(reservation);
+    return () => {
+      const i = this.reserved.indexOf(reservation);
+      if (i >= 0) this.reserved.splice(i, 1);
+    };
   }
 
-  /** The reservation `checkAdmission` made for this deadline, if any, is used up by its submit. */
+  /** A reservation `checkAdmission` made for this deadline, if any, is used up by its submit. */
   private release(deadline: number): void {
-    const i = this.reserved.indexOf(deadline);
+    const i = this.reserved.findIndex((r) => r.deadline === deadline);
     if (i >= 0) this.reserved.splice(i, 1);
   }
 

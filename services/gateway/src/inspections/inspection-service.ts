@@ -78,6 +78,16 @@ export interface InspectionServiceDeps {
   drift?: DriftObserver;
 }
 
+/** One item ready for the batcher, with the time its preparation took. */
+interface PreparedItem {
+  item: Buffer;
+  decodeMs: number;
+  preprocessMs: number;
+  decodeWaitMs: number;
+  /** Source image size, for regions in source pixels; undefined for measurements. */
+  source: { width: number; height: number } | undefined;
+}
+
 /**
  * One inspection: route → model contract (from Triton's config) → preprocess as the model was trained → dynamic
  * batch → Triton → calibrated decision. Everything model-specific comes from the contract.
@@ -124,27 +134,15 @@ export class InspectionService {
     }
 
     // Refused now if the batcher would refuse it after decoding: keeps the CPU for requests that can be served.
-    this.deps.runner.admit(runSpec(contract, route.version), deadline);
-
-    let item: Buffer;
-    let decodeMs = 0;
-    let preprocessMs = 0;
-    let decodeWaitMs = 0;
-    let source: { width: number; height: number } | undefined;
-    if (contract.image) {
-      if (!input.image) throw new InputError(`modality '${input.modality}' needs an 'image' file`);
-      const pre = await this.deps.images.preprocess(input.image.bytes, contract);
-      ({ decodeMs, preprocessMs } = pre);
-      decodeWaitMs = pre.waitMs;
-      item = pre.data;
-      source = { width: pre.width, height: pre.height };
-    } else {
-      if (input.measurements === undefined)
-        throw new InputError(`modality '${input.modality}' needs 'measurements'`);
-      const t = performance.now();
-      item = this.deps.measurements.toInput(input.measurements, contract);
-      preprocessMs = performance.now() - t;
+    const giveBack = this.deps.runner.admit(runSpec(contract, route.version), deadline);
+    let prepared: PreparedItem;
+    try {
+      prepared = await this.prepare(input, contract);
+    } catch (err) {
+      giveBack(); // bad input: its place in the batcher's estimate is free again
+      throw err;
     }
+    const { item, decodeMs, preprocessMs, decodeWaitMs, source } = prepared;
 
     const ran = await this.deps.runner.run(runSpec(contract, route.version), item, deadline);
     const t = performance.now();
@@ -189,6 +187,26 @@ export class InspectionService {
       },
       rawScores: rawScores(contract, ran.outputs),
     };
+  }
+
+  /** Decodes and resizes an image, or checks and packs measurements, the way the model's contract asks. */
+  private async prepare(input: InspectionInput, contract: ModelContract): Promise<PreparedItem> {
+    if (contract.image) {
+      if (!input.image) throw new InputError(`modality '${input.modality}' needs an 'image' file`);
+      const pre = await this.deps.images.preprocess(input.image.bytes, contract);
+      return {
+        item: pre.data,
+        decodeMs: pre.decodeMs,
+        preprocessMs: pre.preprocessMs,
+        decodeWaitMs: pre.waitMs,
+        source: { width: pre.width, height: pre.height },
+      };
+    }
+    if (input.measurements === undefined)
+      throw new InputError(`modality '${input.modality}' needs 'measurements'`);
+    const t = performance.now();
+    const item = this.deps.measurements.toInput(input.measurements, contract);
+    return { item, decodeMs: 0, preprocessMs: performance.now() - t, decodeWaitMs: 0, source: undefined };
   }
 
   private observe(r: InspectionResult): void {

@@ -83,12 +83,14 @@ export class ModelRunner {
 
   /**
    * Refuses with 429 now, before the caller decodes anything, when the model's batcher would refuse this deadline
-   * anyway: under overload, decoding images that are then turned away takes the CPU the model needs.
+   * anyway: under overload, decoding images that are then turned away takes the CPU the model needs. Admitted, the
+   * request holds a place until its `run`; a caller that fails before `run` (bad input) calls the returned
+   * function to give the place back.
    */
-  admit(spec: RunSpec, deadline: number): void {
+  admit(spec: RunSpec, deadline: number): () => void {
     const version = spec.version ?? 'latest';
     this.specs.set(specKey(spec.model, version), spec);
-    this.registry.get(spec.model, version).checkAdmission(deadline);
+    return this.registry.get(spec.model, version).checkAdmission(deadline);
   }
 
   /** Drains and forgets the batchers of a model version (after a model change, so a new spec takes effect). */
