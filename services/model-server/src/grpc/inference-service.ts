@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
 import type {
   GRPCInferenceServiceHandlers,
@@ -141,9 +142,13 @@ function shuttingDown(): Error {
   return new UnavailableError(messages.shuttingDown());
 }
 
-/** Aborted when grpc-js reports the call cancelled: the client cancelled it or its deadline passed. */
+/**
+ * Aborted when grpc-js reports the call cancelled: the client cancelled it or its deadline passed. Every queued
+ * request (of a stream, or each step of an ensemble) listens on it, so the listener count is not capped.
+ */
 function cancellationOf(call: { on(event: 'cancelled', listener: () => void): unknown }): AbortSignal {
   const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
   call.on('cancelled', () => controller.abort());
   return controller.signal;
 }
