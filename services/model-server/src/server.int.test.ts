@@ -81,6 +81,10 @@ describe('model-server process', () => {
       await new Promise((r) => setTimeout(r, 300));
       expect(await metric('nv_inference_exec_count')).toBe(0);
       expect(await metric('nv_inference_request_failure')).toBe(1);
+      const body = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
+      expect(body).toMatch(
+        /^nv_inference_request_failure\{model="queue_limited",version="1",reason="CANCELED"\} 1$/m,
+      );
       await expect(infer(address, request)).resolves.toMatchObject({ model_name: 'queue_limited' });
       expect(await metric('nv_inference_exec_count')).toBe(1);
     } finally {

@@ -1,7 +1,7 @@
 import type { ModelConfig } from '@defect-gateway/proto';
 import { InternalError, errorMessage, withMessage } from '../errors';
 import { messages } from '../messages';
-import { ModelStats, type StatsObserver } from '../stats/model-stats';
+import { ModelStats, failureReason, type StatsObserver } from '../stats/model-stats';
 import type { HostTensor } from '../tensor/host-tensor';
 import type { ModelSignature } from '../tensor/signature';
 import { buildSignature } from './model-signature';
@@ -61,7 +61,13 @@ export class EnsembleModel implements Servable {
         this.stats.recordRequest(true, process.hrtime.bigint() - call.arrivalNs, 0n, call.batchSize);
         return { outputs };
       } catch (err) {
-        this.stats.recordRequest(false, process.hrtime.bigint() - call.arrivalNs, 0n, call.batchSize);
+        this.stats.recordRequest(
+          false,
+          process.hrtime.bigint() - call.arrivalNs,
+          0n,
+          call.batchSize,
+          failureReason(err),
+        );
         throw err;
       }
     });

@@ -1,7 +1,7 @@
 import type { ModelConfig } from '@defect-gateway/proto';
 import { OnnxInstances } from '../onnx/onnx-instances';
 import { BatchScheduler, type SchedulerPolicy } from '../scheduling/batch-scheduler';
-import { ModelStats, type StatsObserver } from '../stats/model-stats';
+import { ModelStats, failureReason, type StatsObserver } from '../stats/model-stats';
 import type { ModelSignature } from '../tensor/signature';
 import { buildSignature, intParameter } from './model-signature';
 import { InflightTracker, type InferCall, type InferResult, type Servable } from './servable';
@@ -61,7 +61,13 @@ export class OnnxModel implements Servable {
         this.stats.recordRequest(true, process.hrtime.bigint() - call.arrivalNs, queueNs, call.batchSize);
         return { outputs: result.outputs };
       } catch (err) {
-        this.stats.recordRequest(false, process.hrtime.bigint() - call.arrivalNs, queueNs, call.batchSize);
+        this.stats.recordRequest(
+          false,
+          process.hrtime.bigint() - call.arrivalNs,
+          queueNs,
+          call.batchSize,
+          failureReason(err),
+        );
         throw err;
       }
     });

@@ -1,3 +1,5 @@
+import { hasKind } from '../errors';
+
 /** A count and a total duration in nanoseconds, as Triton's StatisticDuration. */
 export interface Duration {
   count: number;
@@ -18,6 +20,20 @@ export interface ExecutionRecord {
   computeOutputNs: bigint;
 }
 
+/** Why a request failed, with the values of Triton's `reason` label on `nv_inference_request_failure`. */
+export type FailureReason = 'REJECTED' | 'CANCELED' | 'BACKEND' | 'OTHER';
+
+/**
+ * The failure reason of a request's error: refused by the queue (full, timed out) is REJECTED, cancelled by the
+ * client or its deadline is CANCELED, an error of the model's execution is BACKEND, anything else OTHER.
+ */
+export function failureReason(err: unknown): FailureReason {
+  if (hasKind(err, 'cancelled')) return 'CANCELED';
+  if (hasKind(err, 'unavailable')) return 'REJECTED';
+  if (hasKind(err, 'internal')) return 'BACKEND';
+  return 'OTHER';
+}
+
 /** Receives every recorded event, for example to mirror them into Prometheus metrics. */
 export interface StatsObserver {
   requestDone(
@@ -27,6 +43,7 @@ export interface StatsObserver {
     durationNs: bigint,
     queueNs: bigint,
     items: number,
+    reason?: FailureReason,
   ): void;
   executionDone(model: string, version: string, rec: ExecutionRecord): void;
   requestComputed(
@@ -63,7 +80,13 @@ export class ModelStats {
   ) {}
 
   /** One request finished (successfully or not), with its end-to-end and queue durations. */
-  recordRequest(ok: boolean, durationNs: bigint, queueNs: bigint, items: number): void {
+  recordRequest(
+    ok: boolean,
+    durationNs: bigint,
+    queueNs: bigint,
+    items: number,
+    reason?: FailureReason,
+  ): void {
     const target = ok ? this.success : this.fail;
     target.count += 1;
     target.ns += durationNs;
@@ -73,7 +96,7 @@ export class ModelStats {
       this.inferenceCount += items;
       this.lastInferenceMs = Date.now();
     }
-    this.observer?.requestDone(this.model, this.version, ok, durationNs, queueNs, items);
+    this.observer?.requestDone(this.model, this.version, ok, durationNs, queueNs, items, reason);
   }
 
   /** A request's share of the compute durations of the execution it took part in. */

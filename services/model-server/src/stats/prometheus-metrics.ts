@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import * as os from 'node:os';
-import type { ExecutionRecord, StatsObserver } from './model-stats';
+import type { ExecutionRecord, FailureReason, StatsObserver } from './model-stats';
 
 const LABELS = ['model', 'version'] as const;
 const us = (ns: bigint): number => Number(ns / 1000n);
@@ -92,6 +92,7 @@ export class PrometheusMetrics implements StatsObserver {
     durationNs: bigint,
     queueNs: bigint,
     items: number,
+    reason: FailureReason = 'OTHER',
   ): void {
     if (ok) {
       this.success.inc({ model, version });
@@ -99,7 +100,7 @@ export class PrometheusMetrics implements StatsObserver {
       this.requestDuration.inc({ model, version }, us(durationNs));
       this.queueDuration.inc({ model, version }, us(queueNs));
     } else {
-      this.failure.inc({ model, version, reason: 'OTHER' });
+      this.failure.inc({ model, version, reason });
     }
   }
 
