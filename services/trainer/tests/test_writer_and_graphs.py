@@ -212,3 +212,48 @@ class HistBoosterGraphTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+try:
+    import torch  # noqa: F401  (training only; CI's fast checks may run without it)
+    HAVE_TORCH = True
+except ImportError:
+    HAVE_TORCH = False
+
+
+@unittest.skipUnless(HAVE_TORCH, 'python3-torch is not installed')
+class FlipMeanTest(unittest.TestCase):
+    """Test-time flips inside the visual classifiers' graphs (HP['flip_tta'])."""
+
+    def test_outputs_are_flip_invariant_and_the_heatmap_stays_in_image_coordinates(self):
+        import torch
+        from trainer.visual.models import FlipMean, PatchNet, SegNet
+        torch.manual_seed(0)
+        x = torch.randint(0, 256, (2, 1, 64, 64), dtype=torch.uint8)
+        seg = FlipMean(SegNet(), ('h',)).eval()
+        with torch.no_grad():
+            logits, heat = seg(x)
+            logits_f, heat_f = seg(torch.flip(x, [3]))
+            plain_logits, plain_heat = seg.net(x)
+            mirrored_logits, mirrored_heat = seg.net(torch.flip(x, [3]))
+        # The mean over an image and its mirror is the same for the mirrored image; the heatmap mirrors with it.
+        torch.testing.assert_close(logits, logits_f, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(heat_f, torch.flip(heat, [3]), atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(logits, (plain_logits + mirrored_logits) / 2, atol=1e-6, rtol=1e-6)
+        torch.testing.assert_close(heat, (plain_heat + torch.flip(mirrored_heat, [3])) / 2, atol=1e-6, rtol=1e-6)
+        self.assertGreater(float((plain_logits - mirrored_logits).abs().max()), 1e-4)  # the flip mattered
+
+    def test_exported_graph_matches_pytorch(self):
+        import torch
+        from trainer.common.onnx_check import export_torch
+        from trainer.visual.models import FlipMean, PatchNet
+        torch.manual_seed(1)
+        net = FlipMean(PatchNet(), ('h', 'v')).eval()
+        x = torch.randint(0, 256, (3, 1, 96, 96), dtype=torch.uint8)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'p.onnx')
+            export_torch(net, x[:2], path, ['IMAGE'], ['LOGITS'])
+            out, _ = run_onnx(path, {'IMAGE': x.numpy()}, ['LOGITS'])
+        with torch.no_grad():
+            expected = net(x).numpy()
+        np.testing.assert_allclose(out['LOGITS'], expected, atol=1e-4)

@@ -4,7 +4,7 @@ from .data import CLASS_NAMES
 
 
 def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, summary, ci, single, loc, parity, ms, sizes,
-                version, seg, patch, serve, extra=()):
+                version, seg, patch, serve, extra=(), flips=()):
     """extra: further PatchNets [(model name, combiner input, seed offset, temperature)]."""
     s, p = hp['seg'], hp['patch']
     n_seg = sum(t.numel() for t in seg.parameters())
@@ -25,6 +25,12 @@ def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, sum
     else:
         comb = f"""mixture `M = w·softmax(LOGITS_SEG / T_A) + (1 − w)·softmax(LOGITS_PATCH / T_B)` with
    T_A = {ta:.4f}, T_B = {tb:.4f}, w = {w_seg} (weight picked from {{0.25, 0.5, 0.75}} by validation NLL)"""
+    names = {'h': 'horizontal', 'v': 'vertical', 'hv': 'double'}
+    tta_text = ('' if not flips else
+                '\nEach classifier graph averages its outputs over the image and its '
+                + ', '.join(names[f] for f in flips) + (' flip' if len(flips) == 1 else ' flips')
+                + ' (test-time augmentation with flips used in training; the SegNet\'s heatmap is flipped back before'
+                ' it is averaged), so temperatures, weights and thresholds above are those of the averaged outputs.\n')
     met = (summary['accuracy'] >= 0.97 and summary['macro_f1'] >= 0.92 and (summary['auroc'] or 0) >= 0.99
            and (summary['escape_rate'] or 0) <= 0.02 and (summary['false_reject_rate'] or 0) <= 0.05)
     return f"""# visual_ensemble — version {version}
@@ -48,7 +54,7 @@ normalization happen inside the graphs.
 3. `visual_combiner` — {comb}, then
    `PROBS = softmax(log M / T_F)` with T_F = {t_final:.4f} (averaging calibrated members leaves them
    under-confident); `DEFECT_PROB = 1 − PROBS[Free]`.
-
+{tta_text}
 ## Data
 - `magnetic_tile` development split (Huang, Qiu & Yuan, "Surface defect saliency of magnetic tile", The Visual
   Computer 36, 2020; no license stated: research use with citation). manifest SHA-256 `{ds.manifest_sha256}`.

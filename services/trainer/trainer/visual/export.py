@@ -11,6 +11,7 @@ from ..common.combiner_graph import build_combiner, combine_numpy, mixture
 from ..common.log import log
 from ..common.onnx_check import export_torch, parity, run_onnx
 from .data import CLASS_NAMES, DEFECT_CLASSES, GOOD_CLASS, SIZE
+from .models import FlipMean
 from .train import HP, SERVE_KEY
 
 TARGET_RECALL = 0.98
@@ -66,6 +67,10 @@ def serve_path_check(images, va, yv, paths, tensors, probs, p_def, ops, good):
 
 def export_all(args, fitted):
     ds, images, masks, y, tr, va, seg, patch, extra = fitted
+    flips = getattr(args, 'hp', HP).get('flip_tta') or ()
+    if flips:   # every classifier's graph averages its outputs over the image and these flips of it
+        seg, patch = FlipMean(seg, flips).eval(), FlipMean(patch, flips).eval()
+        extra = [(s, FlipMean(m, flips).eval()) for s, m in extra]
     good = CLASS_NAMES.index(GOOD_CLASS)
     xv, yv = images[SERVE_KEY][va], y[va]
     la, heat = outputs(seg, xv)
@@ -143,6 +148,8 @@ def export_all(args, fitted):
            'normalization': 'none (inside the model: (x - %.4f) / %.4f)' % (float(seg.norm.mean),
                                                                             float(seg.norm.std))}
     base = {'modality': 'visual', 'training_manifest_sha256': ds.manifest_sha256}
+    if flips:
+        base['test_time_flips_json'] = list(flips)
     img_in = [{'name': 'IMAGE', 'type': 'uint8', 'dims': [1, SIZE, SIZE]}]
     cfg = repo_writer.render_config(
         'visual_segnet', platform='onnxruntime_onnx', max_batch_size=32, inputs=img_in,
@@ -235,6 +242,7 @@ def export_all(args, fitted):
                                'ensemble': d_comb},
                        ms={'segnet': ms_seg / len(va), 'patchnet': ms_patch['visual_patchnet'] / len(va)}, sizes=sizes,
                        version=version, seg=seg, patch=patch, serve=serve,
-                       extra=[(s['name'], s['tensor'], s['seed_offset'], t) for (s, _), t in zip(extra, tps[1:])])
+                       extra=[(s['name'], s['tensor'], s['seed_offset'], t) for (s, _), t in zip(extra, tps[1:])],
+                       flips=flips)
     repo_writer.write_model(repo, 'visual_ensemble', version, ens, labels=CLASS_NAMES, card=text)
     log(f'wrote visual_ensemble version {version} to {repo}')
