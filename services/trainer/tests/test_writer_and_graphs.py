@@ -41,6 +41,19 @@ class CalibrationTest(unittest.TestCase):
         t = calibration.fit_temperature(true_logits * 3, y)
         self.assertAlmostEqual(t, 3.0, delta=0.35)
 
+    def test_class_bias_recovers_a_shifted_prior_and_leaves_other_classes_alone(self):
+        rng = np.random.default_rng(4)
+        true_logits = rng.normal(size=(6000, 4)) * 2
+        y = np.array([rng.choice(4, p=np.exp(l) / np.exp(l).sum()) for l in true_logits])
+        shifted = true_logits.copy()
+        shifted[:, 2] += 0.7   # a model that over-predicts class 2
+        bias = calibration.fit_class_bias(shifted, y, [2])
+        self.assertAlmostEqual(bias[2], -0.7, delta=0.1)
+        self.assertEqual(list(bias[[0, 1, 3]]), [0.0, 0.0, 0.0])
+        lp = lambda z: (z - np.log(np.exp(z).sum(1, keepdims=True)))[np.arange(len(y)), y].mean()  # noqa: E731
+        self.assertGreater(lp(shifted + bias), lp(shifted))
+        self.assertEqual(list(calibration.fit_class_bias(shifted, y, [])), [0.0] * 4)
+
     def test_operating_point_meets_recall(self):
         rng = np.random.default_rng(1)
         d = rng.random(1000) < 0.3
@@ -78,6 +91,20 @@ class CombinerGraphTest(unittest.TestCase):
         probs, p_def = combine_numpy([a, b], members, 2)
         np.testing.assert_allclose(out['PROBS'], probs, atol=1e-6)
         np.testing.assert_allclose(out['DEFECT_PROB'], p_def, atol=1e-6)
+
+    def test_class_bias_in_the_graph_matches_numpy(self):
+        rng = np.random.default_rng(5)
+        a, b = rng.normal(size=(9, 4)).astype(np.float32), rng.normal(size=(9, 4)).astype(np.float32)
+        members, bias = [('A', 1.2, 0.5), ('B', 0.9, 0.5)], np.array([0.0, 0.0, -0.6, 0.0])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'c.onnx')
+            build_combiner(path, members, 4, 2, final_temperature=1.3, class_bias=bias)
+            out, _ = run_onnx(path, {'A': a, 'B': b}, ['PROBS', 'DEFECT_PROB'])
+        probs, p_def = combine_numpy([a, b], members, 2, 1.3, bias)
+        np.testing.assert_allclose(out['PROBS'], probs, atol=1e-6)
+        np.testing.assert_allclose(out['DEFECT_PROB'], p_def, atol=1e-6)
+        plain, _ = combine_numpy([a, b], members, 2, 1.3)
+        self.assertTrue((probs[:, 2] < plain[:, 2]).all())   # the bias lowered class 2 everywhere
 
 
 class FoldTest(unittest.TestCase):

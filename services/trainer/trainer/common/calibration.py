@@ -1,6 +1,7 @@
-"""Temperature scaling, the defect operating point (review band) and per-class thresholds, all on validation."""
+"""Temperature scaling, class-prior bias, the defect operating point (review band) and per-class thresholds, all on
+validation."""
 import numpy as np
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize, minimize_scalar
 from scipy.special import log_softmax, softmax
 
 
@@ -14,6 +15,28 @@ def fit_temperature(logits, y):
 
     res = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method='bounded')
     return float(np.exp(res.x))
+
+
+def fit_class_bias(logits, y, classes):
+    """Additive biases for the given class indices (the others stay 0) minimising validation NLL of
+    softmax(logits + bias): a prior correction after temperature scaling, for members whose heads learnt class
+    frequencies on images the networks had trained on. Returns a float vector of length C."""
+    logits = np.asarray(logits, np.float64)
+    classes = list(classes)
+    if not classes:
+        return np.zeros(logits.shape[1])
+
+    def full(b):
+        bias = np.zeros(logits.shape[1])
+        bias[classes] = b
+        return bias
+
+    def nll(b):
+        lp = log_softmax(logits + full(b), axis=1)
+        return -lp[np.arange(len(y)), y].mean()
+
+    res = minimize(nll, np.zeros(len(classes)), method='L-BFGS-B', bounds=[(-5.0, 5.0)] * len(classes))
+    return full(res.x)
 
 
 def calibrated(logits, temperature):

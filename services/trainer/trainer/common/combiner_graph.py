@@ -10,11 +10,11 @@ def _const(name, arr):
     return numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name)
 
 
-def build_combiner(path, members, n_classes, good_index, producer='trainer', final_temperature=1.0):
+def build_combiner(path, members, n_classes, good_index, producer='trainer', final_temperature=1.0, class_bias=None):
     """members: [(input_name, temperature, weight)]. Outputs
-    PROBS [N, C] = softmax(log(sum_i weight_i * softmax(input_i / temperature_i)) / final_temperature)
-    (weights sum to 1; final_temperature re-calibrates the mixture, 1.0 leaves it unchanged), and
-    DEFECT_PROB [N, 1] = 1 - PROBS[:, good_index]."""
+    PROBS [N, C] = softmax(log(sum_i weight_i * softmax(input_i / temperature_i)) / final_temperature + class_bias)
+    (weights sum to 1; final_temperature re-calibrates the mixture, 1.0 leaves it unchanged; class_bias, a vector of
+    C, corrects class priors; None leaves the graph without it), and DEFECT_PROB [N, 1] = 1 - PROBS[:, good_index]."""
     total = sum(w for _, _, w in members)
     nodes, inits, inputs, terms = [], [], [], []
     for k, (name, temp, weight) in enumerate(members):
@@ -27,8 +27,13 @@ def build_combiner(path, members, n_classes, good_index, producer='trainer', fin
     nodes += [helper.make_node('Sum', terms, ['mix']),
               helper.make_node('Max', ['mix', 'tiny'], ['mix_pos']),
               helper.make_node('Log', ['mix_pos'], ['log_mix']),
-              helper.make_node('Div', ['log_mix', 'final_t'], ['log_mix_t']),
-              helper.make_node('Softmax', ['log_mix_t'], ['PROBS'], axis=1)]
+              helper.make_node('Div', ['log_mix', 'final_t'], ['log_mix_t'])]
+    if class_bias is None:
+        nodes.append(helper.make_node('Softmax', ['log_mix_t'], ['PROBS'], axis=1))
+    else:
+        inits.append(_const('class_bias', np.asarray(class_bias, np.float64).reshape(1, n_classes)))
+        nodes += [helper.make_node('Add', ['log_mix_t', 'class_bias'], ['log_mix_b']),
+                  helper.make_node('Softmax', ['log_mix_b'], ['PROBS'], axis=1)]
     inits += [_const('tiny', [1e-30]), _const('final_t', [final_temperature])]
     inits += [numpy_helper.from_array(np.array([good_index], dtype=np.int64), 'good_index'), _const('one', [1.0])]
     nodes += [helper.make_node('Gather', ['PROBS', 'good_index'], ['p_good'], axis=1),
@@ -49,7 +54,10 @@ def mixture(logits_list, members):
     return sum(w / total * softmax(np.asarray(l, np.float64) / t, axis=1) for l, (_, t, w) in zip(logits_list, members))
 
 
-def combine_numpy(logits_list, members, good_index, final_temperature=1.0):
+def combine_numpy(logits_list, members, good_index, final_temperature=1.0, class_bias=None):
     from scipy.special import softmax
-    probs = softmax(np.log(np.maximum(mixture(logits_list, members), 1e-30)) / final_temperature, axis=1)
+    z = np.log(np.maximum(mixture(logits_list, members), 1e-30)) / final_temperature
+    if class_bias is not None:
+        z = z + np.asarray(class_bias, np.float64)[None, :]
+    probs = softmax(z, axis=1)
     return probs, 1.0 - probs[:, good_index:good_index + 1]

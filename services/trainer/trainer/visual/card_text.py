@@ -4,7 +4,7 @@ from .data import CLASS_NAMES
 
 
 def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, summary, ci, single, loc, parity, ms, sizes,
-                version, seg, patch, serve, extra=(), flips=()):
+                version, seg, patch, serve, extra=(), flips=(), class_bias=None):
     """extra: further PatchNets [(model name, combiner input, seed offset, temperature)]."""
     s, p = hp['seg'], hp['patch']
     n_seg = sum(t.numel() for t in seg.parameters())
@@ -25,6 +25,13 @@ def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, sum
     else:
         comb = f"""mixture `M = w·softmax(LOGITS_SEG / T_A) + (1 − w)·softmax(LOGITS_PATCH / T_B)` with
    T_A = {ta:.4f}, T_B = {tb:.4f}, w = {w_seg} (weight picked from {{0.25, 0.5, 0.75}} by validation NLL)"""
+    nonzero = [] if class_bias is None else [(CLASS_NAMES[c], float(b)) for c, b in enumerate(class_bias) if b != 0]
+    bias_term = '' if class_bias is None else ' + b'
+    bias_text = ('' if class_bias is None else
+                 ' and `b` a class-prior bias fitted by validation NLL after T_F ('
+                 + ', '.join(f'b_{name} = {b:.4f}' for name, b in nonzero) + ', 0 elsewhere): the heads learnt the'
+                 ' class frequencies on images their networks had trained on, where defects are easy to see, so'
+                 ' without it the mixture over-predicts `Free` on unseen images')
     names = {'h': 'horizontal', 'v': 'vertical', 'hv': 'double'}
     tta_text = ('' if not flips else
                 '\nEach classifier graph averages its outputs over the image and its '
@@ -52,8 +59,8 @@ normalization happen inside the graphs.
    from a linear head over pooled statistics of its window probabilities. Different supervision, architecture and
    receptive field from A.{more}
 3. `visual_combiner` — {comb}, then
-   `PROBS = softmax(log M / T_F)` with T_F = {t_final:.4f} (averaging calibrated members leaves them
-   under-confident); `DEFECT_PROB = 1 − PROBS[Free]`.
+   `PROBS = softmax(log M / T_F{bias_term})` with T_F = {t_final:.4f} (averaging calibrated members leaves them
+   under-confident){bias_text}; `DEFECT_PROB = 1 − PROBS[Free]`.
 {tta_text}
 ## Data
 - `magnetic_tile` development split (Huang, Qiu & Yuan, "Surface defect saliency of magnetic tile", The Visual
@@ -137,8 +144,9 @@ overstates quality; quote the validation fold.
   per-class figures rest on a handful of images. This recipe's 5-fold cross-validation through the served
   models (each fold held out once, `services/trainer/kfold.sh`) is in `docs/model-quality.md`: fold 0 is the
   best of the five, so quote the mean over folds.
-- The heads were fitted on training-image statistics; the networks saw those images, so the heads may be
-  over-confident before temperature scaling (the temperatures correct this on validation).
+- The heads were fitted on training-image statistics; the networks saw those images, so the heads are
+  over-confident before temperature scaling and favour `Free` (the temperatures{' and the class-prior bias' if class_bias is not None else ''}
+  correct this on validation).
 - The aspect ratio is not kept: images far from the dataset's shapes (≈ 100–630 × 220–400 px) are out of scope.
 - The heatmap has 4-pixel cells in the resized image; hairline cracks may show as faint, broken lines.
 """

@@ -91,14 +91,20 @@ def export_all(args, fitted):
             best = (nll, w, members)
     _, w_seg, members = best
     # Averaging calibrated members leaves the mixture under-confident: one more temperature on its log.
-    t_final = calibration.fit_temperature(np.log(np.maximum(mixture(all_logits, members), 1e-30)), yv)
-    probs, p_def = combine_numpy(all_logits, members, good, t_final)
+    log_mix = np.log(np.maximum(mixture(all_logits, members), 1e-30))
+    t_final = calibration.fit_temperature(log_mix, yv)
+    # The heads learnt class frequencies on images their networks had trained on, where defects are easy to see;
+    # on unseen images the mixture over-predicts Free. A bias on the classes in HP['class_bias'], fitted by validation
+    # NLL after the temperature, corrects that prior (None: no bias in the graph).
+    bias_classes = [CLASS_NAMES.index(c) for c in getattr(args, 'hp', HP).get('class_bias', [])]
+    class_bias = calibration.fit_class_bias(log_mix / t_final, yv, bias_classes) if bias_classes else None
+    probs, p_def = combine_numpy(all_logits, members, good, t_final, class_bias)
     p_def = p_def[:, 0]
     # The thresholds must also hold on the same validation images resized by PIL's Lanczos filter (a pixel-level
     # perturbation of about 2 grey levels on average), so that no validation decision rests on resampler rounding.
     xp = images['lanczos3'][va]
     p_def_pil = combine_numpy([outputs(seg, xp)[0]] + [outputs(m, xp)[0] for _, _, m in patches], members, good,
-                              t_final)[1][:, 0]
+                              t_final, class_bias)[1][:, 0]
     ops = calibration.operating_point_views([p_def, p_def_pil], yv != good, TARGET_RECALL, MAX_FALSE_REJECT)
     defect_idx = [CLASS_NAMES.index(c) for c in DEFECT_CLASSES]
     thr = {CLASS_NAMES[c]: t for c, t in calibration.class_thresholds(probs, yv, defect_idx).items()}
@@ -111,7 +117,8 @@ def export_all(args, fitted):
         s = metrics.summary(pr, yv, good, ops, CLASS_NAMES)
         single[name] = {k: s[k] for k in keys}
     loc = localization(heat, masks[va], yv, good)
-    log(f"visual val: T_seg={ta:.3f} T_patch={', '.join(f'{t:.3f}' for t in tps)} w_seg={w_seg} acc {summary['accuracy']:.4f} "
+    log(f"visual val: T_seg={ta:.3f} T_patch={', '.join(f'{t:.3f}' for t in tps)} w_seg={w_seg} "
+        f"bias={None if class_bias is None else np.round(class_bias, 4).tolist()} acc {summary['accuracy']:.4f} "
         f"macroF1 {summary['macro_f1']:.4f} AUROC {summary['auroc']:.4f} ops {ops} single {single} loc {loc}")
 
     work = os.path.join(args.ckpt_dir, 'export')
@@ -122,7 +129,8 @@ def export_all(args, fitted):
     export_torch(seg, example, paths['visual_segnet'], ['IMAGE'], ['LOGITS', 'HEATMAP'])
     for name, _, m in patches:
         export_torch(m, example, paths[name], ['IMAGE'], ['LOGITS'])
-    build_combiner(paths['visual_combiner'], members, len(CLASS_NAMES), good, final_temperature=t_final)
+    build_combiner(paths['visual_combiner'], members, len(CLASS_NAMES), good, final_temperature=t_final,
+                   class_bias=class_bias)
     o_seg, ms_seg = run_onnx(paths['visual_segnet'], {'IMAGE': xv}, ['LOGITS', 'HEATMAP'], batch=16)
     d_seg = parity('visual_segnet', {'LOGITS': la, 'HEATMAP': heat}, o_seg, 1e-3, log, relative=True)
     feeds, ms_patch, d_patch = {'LOGITS_SEG': o_seg['LOGITS']}, {}, {}
@@ -170,10 +178,14 @@ def export_all(args, fitted):
     else:
         role = ('PROBS = softmax(log(w*softmax(LOGITS_SEG/T_seg) + sum over the PatchNets of '
                 '(1-w)/%d*softmax(LOGITS_PATCH*/T)) / T_final)' % len(patches))
+    if class_bias is not None:
+        role = role.replace(' / T_final)', ' / T_final + class_bias)')
+    bias_json = ({} if class_bias is None else
+                 {'class_bias': {CLASS_NAMES[c]: float(class_bias[c]) for c in range(len(CLASS_NAMES))}})
     comb_cal = {'segnet': {'temperature': ta, 'weight': w_seg},
                 **{n[len('visual_'):]: {'temperature': t, 'weight': (1 - w_seg) / len(patches)}
                    for (n, _, _), t in zip(patches, tps)},
-                'final_temperature': t_final}
+                'final_temperature': t_final, **bias_json}
     cfg = repo_writer.render_config(
         'visual_combiner', platform='onnxruntime_onnx', max_batch_size=32,
         inputs=[{'name': 'LOGITS_SEG', 'type': 'float32', 'dims': [6]}]
@@ -191,12 +203,14 @@ def export_all(args, fitted):
         'class_names_json': CLASS_NAMES, 'good_class': GOOD_CLASS, 'defect_classes_json': DEFECT_CLASSES,
         'probabilities_calibrated': True,
         'calibration_method': ('temperature scaling per member on validation, weighted average, then one temperature on '
-                               'the log of the mixture (in visual_combiner)'),
+                               'the log of the mixture' + ('' if class_bias is None else
+                                                           ' and a class-prior bias, both fitted by validation NLL')
+                               + ' (in visual_combiner)'),
         'calibration_json': {'applied_in_graph': True, 'method': 'temperature per member, weighted mean',
                              'members': {'visual_segnet': {'temperature': ta, 'weight': w_seg},
                                          **{n: {'temperature': t, 'weight': (1 - w_seg) / len(patches)}
                                             for (n, _, _), t in zip(patches, tps)}},
-                             'final_temperature': t_final},
+                             'final_temperature': t_final, **bias_json},
         'class_thresholds_json': thr,
         'review_threshold': ops['review_threshold'], 'fail_threshold': ops['fail_threshold'],
         'decision_rule': ('DEFECT_PROB = 1 - PROBS[Free]; fail if DEFECT_PROB >= fail_threshold; review if '
@@ -243,6 +257,6 @@ def export_all(args, fitted):
                        ms={'segnet': ms_seg / len(va), 'patchnet': ms_patch['visual_patchnet'] / len(va)}, sizes=sizes,
                        version=version, seg=seg, patch=patch, serve=serve,
                        extra=[(s['name'], s['tensor'], s['seed_offset'], t) for (s, _), t in zip(extra, tps[1:])],
-                       flips=flips)
+                       flips=flips, class_bias=class_bias)
     repo_writer.write_model(repo, 'visual_ensemble', version, ens, labels=CLASS_NAMES, card=text)
     log(f'wrote visual_ensemble version {version} to {repo}')

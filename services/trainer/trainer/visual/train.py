@@ -22,7 +22,11 @@ HP = dict(seed=20260402, n_folds=5, fold=0,
           # Further PatchNets: the same recipe (both phases, head) from their own seeds (hp seed + seed_offset). The
           # PatchNet is the strongest member; seeds differ in which small defects they miss, so averaging them cuts
           # escapes. Keys: name (served model), tensor (its input of visual_combiner), seed_offset.
-          patch_extra=[{'name': 'visual_patchnet_b', 'tensor': 'LOGITS_PATCH_B', 'seed_offset': 100}])
+          patch_extra=[{'name': 'visual_patchnet_b', 'tensor': 'LOGITS_PATCH_B', 'seed_offset': 100}],
+          # Classes whose prior the combiner corrects with a bias fitted by validation NLL after its temperature (see
+          # export.py): the heads learnt class frequencies on images their networks had trained on, so the mixture
+          # over-predicts Free on unseen images (5-fold: bias -0.38 to -0.60, accuracy +1.4 points). [] = no bias.
+          class_bias=['Free'])
 FREE = CLASS_NAMES.index(GOOD_CLASS)
 IMAGE_TO_PIXEL = {img: k + 1 for k, img in enumerate(PIXEL_TO_IMAGE)}
 KERNELS = ('lanczos3', 'bilinear')   # PIL resamplers used for network training
