@@ -8,11 +8,14 @@ import { Authenticator } from './auth';
 const KEY = 'station-key-0123456789abcdef';
 
 /** Two mounts on one path, as the gateway has them: the first routes GET only, POST falls through. */
-async function start(rateLimitPerMinute: number): Promise<{ url: string; close: () => Promise<void> }> {
+async function start(
+  rateLimitPerMinute: number,
+  log: pino.Logger = pino({ level: 'silent' }),
+): Promise<{ url: string; close: () => Promise<void> }> {
   const read = express.Router().get('/', (_req, res) => res.json({ read: true }));
   const create = express.Router().post('/', (_req, res) => res.status(201).json({ created: true }));
   const app = buildApp({
-    log: pino({ level: 'silent' }),
+    log,
     auth: new Authenticator([{ name: 'line1', role: 'station', key: KEY }]),
     metrics: new GatewayMetrics(),
     rateLimitPerMinute,
@@ -54,6 +57,25 @@ describe('rate limit', () => {
       expect(refused.headers.get('retry-after')).toBe('60');
       const body = (await refused.json()) as { error: { code: string } };
       expect(body.error.code).toBeDefined();
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('error log lines', () => {
+  it('logs refusals (429) at debug and other rejections at info', async () => {
+    const lines: Array<{ level: number; msg: string; status: number; reason: string }> = [];
+    const sink = { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) };
+    const app = await start(1, pino({ level: 'debug' }, sink));
+    try {
+      expect((await fetch(app.url, { headers })).status).toBe(200);
+      expect((await fetch(app.url, { headers })).status).toBe(429);
+      expect((await fetch(app.url.replace('/things', '/nothing'), { headers })).status).toBe(404);
+      const byStatus = (status: number) => lines.filter((l) => l.status === status);
+      expect(byStatus(429).map((l) => [l.level, l.msg])).toEqual([[20, 'request refused']]); // pino debug = 20
+      expect(byStatus(404).map((l) => [l.level, l.msg])).toEqual([[30, 'request rejected']]); // info = 30
+      expect(byStatus(404)[0]?.reason).toBe('no route for GET /v1/nothing'); // the client's message, kept
     } finally {
       await app.close();
     }
