@@ -21,7 +21,8 @@ HP = dict(seed=20260402, n_folds=5, fold=0,
           head_C=1.0,
           # Further PatchNets: the same recipe (both phases, head) from their own seeds (hp seed + seed_offset). The
           # PatchNet is the strongest member; seeds differ in which small defects they miss, so averaging them cuts
-          # escapes. Keys: name (served model), tensor (its input of visual_combiner), seed_offset.
+          # escapes. Keys: name (served model), tensor (its input of visual_combiner), seed_offset, optional width
+          # (channels of the first layers, 24 by default).
           patch_extra=[{'name': 'visual_patchnet_b', 'tensor': 'LOGITS_PATCH_B', 'seed_offset': 100}],
           # Classes whose prior the combiner corrects with a bias fitted by validation NLL after its temperature (see
           # export.py): the heads learnt class frequencies on images their networks had trained on, so the mixture
@@ -111,7 +112,7 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
     has_mask = masks.reshape(len(masks), -1).max(1) > 0
     if model is None:
         torch.manual_seed(hp['seed'] + 1)
-        model = PatchNet(mean, std)
+        model = PatchNet(mean, std, w=hp.get('patch_width', 24))
     by_class = {c: tr[y[tr] == c] for c in range(len(CLASS_NAMES))}
     defect_tr = tr[y[tr] != FREE]
 
@@ -206,7 +207,7 @@ def fit_models(data_dir, ckpt_dir, hp=HP):
 
 def fit_extra_patch(images, masks, y, tr, ckpt_dir, hp, mean, std, spec):
     """(spec, PatchNet with its head): one entry of hp['patch_extra'], trained like the first PatchNet."""
-    own = dict(hp, seed=hp['seed'] + spec['seed_offset'])
+    own = dict(hp, seed=hp['seed'] + spec['seed_offset'], patch_width=spec.get('width', 24))
     model = fit_patchnet(images, masks, y, tr, ckpt_dir, own, mean, std, name=spec['name'])
     if hp.get('patch_ft'):
         model = fit_patchnet(images, masks, y, tr, ckpt_dir, own, mean, std, model=model, phase='patch_ft',
