@@ -237,10 +237,6 @@ class HistBoosterGraphTest(unittest.TestCase):
         np.testing.assert_allclose(out['LOGITS'][:, 0], ref, atol=2e-5)
 
 
-if __name__ == '__main__':
-    unittest.main()
-
-
 try:
     import torch  # noqa: F401  (training only; CI's fast checks may run without it)
     HAVE_TORCH = True
@@ -250,11 +246,12 @@ except ImportError:
 
 @unittest.skipUnless(HAVE_TORCH, 'python3-torch is not installed')
 class FlipMeanTest(unittest.TestCase):
-    """Test-time flips inside the visual classifiers' graphs (HP['flip_tta'])."""
+    """Test-time flips inside the classifiers' graphs (HP['flip_tta'] of visual and thermal)."""
 
     def test_outputs_are_flip_invariant_and_the_heatmap_stays_in_image_coordinates(self):
         import torch
-        from trainer.visual.models import FlipMean, PatchNet, SegNet
+        from trainer.common.flip_mean import FlipMean
+        from trainer.visual.models import SegNet
         torch.manual_seed(0)
         x = torch.randint(0, 256, (2, 1, 64, 64), dtype=torch.uint8)
         seg = FlipMean(SegNet(), ('h',)).eval()
@@ -273,7 +270,8 @@ class FlipMeanTest(unittest.TestCase):
     def test_exported_graph_matches_pytorch(self):
         import torch
         from trainer.common.onnx_check import export_torch
-        from trainer.visual.models import FlipMean, PatchNet
+        from trainer.common.flip_mean import FlipMean
+        from trainer.visual.models import PatchNet
         torch.manual_seed(1)
         net = FlipMean(PatchNet(), ('h', 'v')).eval()
         x = torch.randint(0, 256, (3, 1, 96, 96), dtype=torch.uint8)
@@ -284,3 +282,14 @@ class FlipMeanTest(unittest.TestCase):
         with torch.no_grad():
             expected = net(x).numpy()
         np.testing.assert_allclose(out['LOGITS'], expected, atol=1e-4)
+
+    def test_the_export_reads_the_wrapped_network_s_normalization(self):
+        from trainer.common.flip_mean import FlipMean
+        from trainer.thermal.model import ThermalNet
+        from trainer.visual.models import SegNet
+        self.assertEqual(float(FlipMean(ThermalNet(pixel_mean=91.0), ('h', 'v', 'hv')).pixel_mean), 91.0)
+        self.assertEqual(float(FlipMean(SegNet(mean=77.0)).norm.mean), 77.0)
+
+
+if __name__ == '__main__':
+    unittest.main()

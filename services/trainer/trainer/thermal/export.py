@@ -6,11 +6,11 @@ import torch
 
 from ..common import calibration, card, drift, metrics, repo_writer
 from ..common.combiner_graph import build_combiner, combine_numpy
+from ..common.flip_mean import FlipMean
 from ..common.mixture import fit_members
 from ..common.log import log
 from ..common.onnx_check import OPSET, export_torch, parity, run_onnx
 from .data import CLASS_NAMES, GOOD_CLASS, HEIGHT, WIDTH
-from .model import FlipAverage
 from .train import HP, fit_model, predict_logits
 
 TARGET_RECALL = 0.98      # operating point: anomaly recall on validation
@@ -54,7 +54,7 @@ def export_all(args, fitted=None):
     specs = member_specs(hp)
     assert len(specs) == len(models), 'one repository model per trained member'
     if hp.get('flip_tta'):
-        models = [FlipAverage(m).eval() for m in models]
+        models = [FlipMean(m, ('h', 'v', 'hv')).eval() for m in models]
     good = CLASS_NAMES.index(GOOD_CLASS)
     yv = y[va]
     logits = [predict_logits(m, x[va]) for m in models]

@@ -66,24 +66,3 @@ class ThermalDeepNet(nn.Module):
         x = self.body(self.stem(x))
         pooled = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
         return self.fc(self.drop(pooled))
-
-
-class FlipAverage(nn.Module):
-    """Test-time augmentation inside the exported graph: the mean of the member's logits over the image and its
-    horizontal, vertical and double flips (the flips training used), so the served model needs nothing extra."""
-
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    @property
-    def pixel_mean(self):
-        return self.net.pixel_mean
-
-    @property
-    def pixel_std(self):
-        return self.net.pixel_std
-
-    def forward(self, x):
-        return (self.net(x) + self.net(torch.flip(x, [3])) + self.net(torch.flip(x, [2]))
-                + self.net(torch.flip(x, [2, 3]))) / 4

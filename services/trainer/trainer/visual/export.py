@@ -8,10 +8,10 @@ from sklearn.metrics import roc_auc_score
 
 from ..common import calibration, drift, metrics, repo_writer
 from ..common.combiner_graph import build_combiner, combine_numpy, mixture
+from ..common.flip_mean import FlipMean
 from ..common.log import log
 from ..common.onnx_check import export_torch, parity, run_onnx
 from .data import CLASS_NAMES, DEFECT_CLASSES, GOOD_CLASS, SIZE
-from .models import FlipMean
 from .train import HP, SERVE_KEY
 
 TARGET_RECALL = 0.98

@@ -113,29 +113,3 @@ class PatchNet(nn.Module):
 
     def forward(self, x):
         return self.head(self.features(x))
-
-
-class FlipMean(nn.Module):
-    """Test-time augmentation inside a classifier's exported graph: the mean of its outputs over the image and the
-    given flips of it (training used both flips). A SegNet's heatmap is flipped back before it is averaged, so it
-    stays in image coordinates."""
-    FLIPS = {'h': (3,), 'v': (2,), 'hv': (2, 3)}
-
-    def __init__(self, net, flips=('h',)):
-        super().__init__()
-        self.net = net
-        self.norm = net.norm
-        self.dims = [self.FLIPS[f] for f in flips]
-
-    def forward(self, x):
-        out = self.net(x)
-        if isinstance(out, tuple):
-            logits, heat = out
-            for dims in self.dims:
-                lg, ht = self.net(torch.flip(x, list(dims)))
-                logits, heat = logits + lg, heat + torch.flip(ht, list(dims))
-            n = len(self.dims) + 1
-            return logits / n, heat / n
-        for dims in self.dims:
-            out = out + self.net(torch.flip(x, list(dims)))
-        return out / (len(self.dims) + 1)
