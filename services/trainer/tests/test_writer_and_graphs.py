@@ -291,5 +291,63 @@ class FlipMeanTest(unittest.TestCase):
         self.assertEqual(float(FlipMean(SegNet(mean=77.0)).norm.mean), 77.0)
 
 
+@unittest.skipUnless(HAVE_TORCH, 'python3-torch is not installed')
+class FitPrecisionTest(unittest.TestCase):
+    """fit(precision='bf16'): bfloat16 autocast and channels-last while training, an fp32 model out."""
+
+    @staticmethod
+    def train(precision, ckpt_dir, epochs=8):
+        import torch
+        import torch.nn.functional as F
+        from trainer.common.fit import fit
+        from trainer.thermal.model import ThermalNet
+        rng = np.random.default_rng(0)
+        y = rng.integers(0, 2, 256)
+        x = rng.integers(60, 120, (256, 1, 40, 24)).astype(np.uint8)
+        x[y == 1, :, :20] += 80                                 # class 1: bright upper half
+        torch.manual_seed(0)
+        model = ThermalNet(width=8)
+        losses = []
+
+        def batches(r, epoch):
+            order = r.permutation(len(y))
+            for i in range(0, len(order), 64):
+                j = order[i:i + 64]
+                yield torch.from_numpy(x[j]), torch.from_numpy(y[j])
+
+        def loss_fn(m, xb, yb):
+            loss = F.cross_entropy(m(xb).float(), yb)
+            losses.append(float(loss))
+            return loss
+
+        model = fit(model, batches, loss_fn, epochs=epochs, base_lr=3e-3, weight_decay=0.0, ckpt_dir=ckpt_dir,
+                    name='tiny', seed=1, log=lambda msg: None, precision=precision)
+        with torch.no_grad():
+            acc = float((model(torch.from_numpy(x)).argmax(1).numpy() == y).mean())
+        return model, losses, acc
+
+    def test_bf16_learns_and_returns_an_fp32_model_in_the_default_layout(self):
+        import torch
+        with tempfile.TemporaryDirectory() as d32, tempfile.TemporaryDirectory() as d16:
+            m32, losses32, acc32 = self.train('fp32', d32)
+            m16, losses16, acc16 = self.train('bf16', d16)
+            self.assertTrue(os.path.exists(os.path.join(d16, 'tiny.pt')))
+        self.assertGreater(acc16, 0.95)
+        self.assertLess(losses16[-1], losses16[0] / 4)
+        self.assertGreater(acc32, 0.95)
+        # Same seeds and batches: the two runs differ only by the forward pass's precision.
+        self.assertNotEqual(losses16[0], losses32[0])
+        self.assertAlmostEqual(losses16[0], losses32[0], delta=0.05)
+        for name, t in m16.state_dict().items():
+            if t.is_floating_point():
+                self.assertEqual(t.dtype, torch.float32, name)
+            self.assertTrue(t.is_contiguous(), name)
+
+    def test_an_unknown_precision_is_refused(self):
+        with tempfile.TemporaryDirectory() as d:
+            with self.assertRaisesRegex(ValueError, 'precision'):
+                self.train('fp16', d, epochs=1)
+
+
 if __name__ == '__main__':
     unittest.main()

@@ -11,6 +11,8 @@ import torch
 
 from . import checkpoint
 
+PRECISIONS = ('fp32', 'bf16')
+
 
 def cosine_lr(base_lr, epoch_float, epochs, warmup=1.0):
     if epoch_float < warmup:
@@ -31,9 +33,17 @@ def shortened_cosine_lr(base_lr, epoch_float, epochs, planned_epochs, shortened_
 
 
 def fit(model, make_batches, loss_fn, *, epochs, base_lr, weight_decay, ckpt_dir, name, seed, log,
-        evaluate=None, schedule=None):
+        evaluate=None, schedule=None, precision='fp32'):
     """make_batches(rng, epoch) yields (inputs, targets) tensors; loss_fn(model, inputs, targets) -> loss.
-    schedule: None (cosine over epochs) or {'planned_epochs': P, 'shortened_at': S} (see shortened_cosine_lr)."""
+    schedule: None (cosine over epochs) or {'planned_epochs': P, 'shortened_at': S} (see shortened_cosine_lr).
+    precision: 'fp32', or 'bf16': the forward pass runs under CPU bfloat16 autocast with channels-last weights
+    (weights, gradients and the optimizer stay fp32). On CPUs with AVX-512 BF16 this trains the image networks 2-3x
+    faster; the returned model is fp32 in the default memory layout either way, so export is unchanged."""
+    if precision not in PRECISIONS:
+        raise ValueError(f'precision must be one of {PRECISIONS}, got {precision!r}')
+    bf16 = precision == 'bf16'
+    if bf16:
+        model.to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=base_lr, weight_decay=weight_decay)
     start = 0
     state = checkpoint.load(ckpt_dir, name)
@@ -54,7 +64,9 @@ def fit(model, make_batches, loss_fn, *, epochs, base_lr, weight_decay, ckpt_dir
                 g['lr'] = (cosine_lr(base_lr, e, epochs) if schedule is None else
                            shortened_cosine_lr(base_lr, e, epochs, **schedule))
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model, xb, yb)
+            with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+                loss = loss_fn(model, xb, yb)
+            loss = loss.float()
             loss.backward()
             opt.step()
             total += float(loss) * len(xb)
@@ -65,4 +77,6 @@ def fit(model, make_batches, loss_fn, *, epochs, base_lr, weight_decay, ckpt_dir
         log(msg)
         checkpoint.save(ckpt_dir, name, {'model': model.state_dict(), 'opt': opt.state_dict(), 'epoch': epoch + 1})
     model.eval()
+    if bf16:
+        model.to(memory_format=torch.contiguous_format)
     return model
