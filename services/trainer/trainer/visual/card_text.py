@@ -3,6 +3,13 @@ from ..common.card import confusion_table, fmt, metrics_table, per_class_table
 from .data import CLASS_NAMES
 
 
+def precision_text(p):
+    if p.get('precision', 'fp32') == 'fp32':
+        return ''
+    return (' Both PatchNet phases ran their forward passes under CPU bfloat16 autocast (weights, gradients and '
+            'optimizer in fp32; the exported graph is fp32).')
+
+
 def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, summary, ci, single, loc, parity, ms, sizes,
                 version, seg, patch, serve, extra=(), flips=(), class_bias=None):
     """extra: further PatchNets [(model name, combiner input, seed offset, temperature)]."""
@@ -78,7 +85,7 @@ normalization happen inside the graphs.
   weight {s['defect_pixel_weight']}; a cell counts as defect if any of its 4 × 4 pixels is. The 4 `Uneven` images
   with empty masks are left out of pixel training.
 - PatchNet: {p['epochs']} epochs, each {p['per_defect_class']} patches per defect class (class-balanced) and
-  {p['negatives']} `Free` patches, batch {p['batch']}, label smoothing {p['label_smoothing']}.
+  {p['negatives']} `Free` patches, batch {p['batch']}, label smoothing {p['label_smoothing']}.{precision_text(p)}
 - PatchNet fine-tuning: a second cosine cycle of {hp['patch_ft']['epochs']} epochs (lr {hp['patch_ft']['lr']}) from
   the phase-1 weights (its loss was still falling at the end of phase 1).
 - Augmentation: horizontal/vertical flips, ±10 % contrast, ±10 grey-level offset.

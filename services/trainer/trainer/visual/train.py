@@ -14,10 +14,13 @@ from .models import PIXEL_TO_IMAGE, PatchNet, SegNet
 HP = dict(seed=20260402, n_folds=5, fold=0,
           seg=dict(epochs=30, batch=16, crop=128, lr=2e-3, weight_decay=1e-4, defect_repeats=2, centred=0.7,
                    defect_pixel_weight=4.0),
-          patch=dict(epochs=25, batch=64, per_defect_class=200, negatives=1000, lr=2e-3, weight_decay=1e-4,
-                     label_smoothing=0.05),
+          # The PatchNets train twice as long as version 2's (25 + 20 epochs) under bf16 autocast (see fit), for
+          # less CPU than before: their training loss was still falling. 5-fold, served: accuracy 0.963 -> 0.967,
+          # macro-F1 0.925 -> 0.934, AUROC 0.980 -> 0.984 (better on 4 folds of 5).
+          patch=dict(epochs=50, batch=64, per_defect_class=200, negatives=1000, lr=2e-3, weight_decay=1e-4,
+                     label_smoothing=0.05, precision='bf16'),
           seg_ft=dict(epochs=15, lr=1e-3, weight_decay=1e-4, free_repeats=2, defect_pixel_weight=2.0),
-          patch_ft=dict(epochs=20, lr=1e-3),
+          patch_ft=dict(epochs=40, lr=1e-3),
           head_C=1.0,
           # Further PatchNets: the same recipe (both phases, head) from their own seeds (hp seed + seed_offset). The
           # PatchNet is the strongest member; seeds differ in which small defects they miss, so averaging them cuts
@@ -97,10 +100,11 @@ def fit_segnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phase=
             yield torch.from_numpy(xb), tt
 
     def loss_fn(m, xb, tb):
-        return F.cross_entropy(m.pixel_logits(xb), tb, weight=weights)
+        return F.cross_entropy(m.pixel_logits(xb).float(), tb, weight=weights)
 
     return fit(model, batches, loss_fn, epochs=p['epochs'], base_lr=p['lr'], weight_decay=p['weight_decay'],
-               ckpt_dir=ckpt_dir, name='visual_' + phase, seed=hp['seed'] + (0 if phase == 'seg' else 7), log=log)
+               ckpt_dir=ckpt_dir, name='visual_' + phase, seed=hp['seed'] + (0 if phase == 'seg' else 7), log=log,
+               precision=p.get('precision', 'fp32'))
 
 
 def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phase='patch', name='visual_patch'):
@@ -145,11 +149,12 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
             yield torch.from_numpy(xb), torch.tensor([c for *_, c in chosen])
 
     def loss_fn(m, xb, yb):
-        return F.cross_entropy(m.patch_logits(xb), yb, label_smoothing=p['label_smoothing'])
+        return F.cross_entropy(m.patch_logits(xb).float(), yb, label_smoothing=p['label_smoothing'])
 
     return fit(model, batches, loss_fn, epochs=p['epochs'], base_lr=p['lr'], weight_decay=p['weight_decay'],
                ckpt_dir=ckpt_dir, name=name + ('' if phase == 'patch' else '_ft'),
-               seed=hp['seed'] + (0 if phase == 'patch' else 11), log=log)
+               seed=hp['seed'] + (0 if phase == 'patch' else 11), log=log,
+               precision=p.get('precision', 'fp32'))
 
 
 @torch.no_grad()
