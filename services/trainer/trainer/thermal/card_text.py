@@ -44,6 +44,9 @@ def render_card(*, ds, hp, specs, n_train, n_val, members, t_final, ops, thr, su
     tta_text = ('' if not hp.get('flip_tta') else
                 '\n\nEach member\'s graph averages its logits over the image and its horizontal, vertical and double '
                 'flips (test-time augmentation with the flips used in training; chosen on validation).')
+    precision_text = ('' if hp.get('precision', 'fp32') == 'fp32' else
+                      '\n- Every member\'s forward passes ran under CPU bfloat16 autocast (weights, gradients and optimizer '
+                      'in fp32; the exported graphs are fp32).')
     single_rows = '\n'.join(
         f"| {name} alone (own temperature) | {fmt(s['accuracy'])} | {fmt(s['macro_f1'])} | {fmt(s['auroc'])} |"
         for name, s in singles.items())
@@ -80,7 +83,7 @@ bytes. Everything the gateway needs is in `config.pbtxt` `parameters` (see the k
   epoch, deterministic seeds ({hp['seed']}), resumable checkpoints. Learning-rate schedule: {schedule_text}.{ft_text}
 - Class imbalance (No-Anomaly is half the data, Diode-Multi < 1 %): cross-entropy weighted by
   (1/frequency)^{hp['class_weight_power']}, label smoothing {hp['label_smoothing']}.
-- Augmentation: horizontal and vertical flips, ±2 px shifts (edge padding), ±10 % contrast, ±8 grey-level offset.
+- Augmentation: horizontal and vertical flips, ±2 px shifts (edge padding), ±10 % contrast, ±8 grey-level offset.{precision_text}
 - Member A, third phase: a long cosine cycle of {long['epochs']} epochs (peak lr {long['lr']}) from the phase-2
   weights, with milder class weights (power {long['class_weight_power']}) and no grey-level offset jitter: the first
   phases under-fitted (training accuracy 0.83), and the absolute grey level is what tells Offline-Module from
