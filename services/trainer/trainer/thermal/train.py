@@ -110,7 +110,7 @@ def fit_second(x, y, tr, va, ckpt_dir, hp=HP):
     return fit(model, make_batches(xtr, ytr, hp['batch'], p['offset_jitter']),
                make_loss(weights, hp['label_smoothing']), epochs=p['epochs'], base_lr=p['lr'],
                weight_decay=hp['weight_decay'], ckpt_dir=ckpt_dir, name='thermal_second', seed=hp['seed'] + 21,
-               log=log, evaluate=evaluator(x, y, va), precision=hp.get('precision', 'fp32'))
+               log=log, evaluate=evaluator(x, y, va), precision=hp['precision'])
 
 
 def fit_extra(x, y, tr, va, ckpt_dir, spec, hp=HP):
@@ -128,7 +128,7 @@ def fit_extra(x, y, tr, va, ckpt_dir, spec, hp=HP):
                make_loss(weights, hp['label_smoothing']), epochs=spec['epochs'], base_lr=spec['lr'],
                weight_decay=hp['weight_decay'], ckpt_dir=ckpt_dir, name=spec['name'], seed=seed, log=log,
                evaluate=evaluator(x, y, va), schedule=spec.get('schedule'),
-               precision=hp.get('precision', 'fp32'))
+               precision=hp['precision'])
 
 
 def fit_first(x, y, tr, va, ckpt_dir, hp=HP):
@@ -145,17 +145,17 @@ def fit_first(x, y, tr, va, ckpt_dir, hp=HP):
 
     fit(model, batches, loss_fn, epochs=hp['epochs'], base_lr=hp['lr'], weight_decay=hp['weight_decay'],
         ckpt_dir=ckpt_dir, name='thermal', seed=hp['seed'], log=log, evaluate=evaluate,
-        schedule=hp.get('schedule'), precision=hp.get('precision', 'fp32'))
+        schedule=hp.get('schedule'), precision=hp['precision'])
     if hp.get('ft'):
         # A second, shorter cosine cycle from the phase-1 weights (warm restart at a lower peak rate).
         fit(model, batches, loss_fn, epochs=hp['ft']['epochs'], base_lr=hp['ft']['lr'],
             weight_decay=hp['weight_decay'], ckpt_dir=ckpt_dir, name='thermal_ft', seed=hp['seed'] + 5, log=log,
-            evaluate=evaluate, precision=hp.get('precision', 'fp32'))
+            evaluate=evaluate, precision=hp['precision'])
     if hp.get('long'):
         long = hp['long']
         w_long = class_weights(ytr, len(CLASS_NAMES), long['class_weight_power'])
         fit(model, make_batches(xtr, ytr, hp['batch'], long['offset_jitter']),
             make_loss(w_long, hp['label_smoothing']), epochs=long['epochs'],
             base_lr=long['lr'], weight_decay=hp['weight_decay'], ckpt_dir=ckpt_dir, name='thermal_long',
-            seed=hp['seed'] + 11, log=log, evaluate=evaluate, precision=hp.get('precision', 'fp32'))
+            seed=hp['seed'] + 11, log=log, evaluate=evaluate, precision=hp['precision'])
     return model
