@@ -1,18 +1,18 @@
 """The thermal capacity sweep's pieces (experiments/thermal_sweep.py): upsampling, augmentation, schedule."""
-import importlib.util
 import os
 import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
+sys.path.insert(0, os.path.dirname(__file__))
+from torch_checks import requires_torch  # noqa: E402
 
 
-@unittest.skipUnless(importlib.util.find_spec('torch'), 'python3-torch is not installed')
+@requires_torch
 class ThermalSweepTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
+    def setUp(self):
         global torch
         import torch
+
     def test_expand_upsampling_is_nearest_neighbour_and_keeps_the_deep_net_s_weights(self):
         import torch.nn.functional as F
         from experiments.thermal_sweep import UpNet

@@ -10,6 +10,14 @@ def precision_text(p):
             'optimizer in fp32; the exported graph is fp32).')
 
 
+def pad_text(p):
+    if not p.get('pad'):
+        return ''
+    return (f" Each whole image is mirror-padded by {p['pad']} px on every side before the sliding window (inside the "
+            'graph; training crops come from images padded the same way), so a defect on the border lies inside '
+            'windows rather than only at their edge.')
+
+
 def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, summary, ci, single, loc, parity, ms, sizes,
                 version, seg, patch, serve, extra=(), flips=(), class_bias=None):
     """extra: further PatchNets [(model name, combiner input, seed offset, temperature)]."""
@@ -85,7 +93,7 @@ normalization happen inside the graphs.
   weight {s['defect_pixel_weight']}; a cell counts as defect if any of its 4 × 4 pixels is. The 4 `Uneven` images
   with empty masks are left out of pixel training.
 - PatchNet: {p['epochs']} epochs, each {p['per_defect_class']} patches per defect class (class-balanced) and
-  {p['negatives']} `Free` patches, batch {p['batch']}, label smoothing {p['label_smoothing']}.{precision_text(p)}
+  {p['negatives']} `Free` patches, batch {p['batch']}, label smoothing {p['label_smoothing']}.{precision_text(p)}{pad_text(p)}
 - PatchNet fine-tuning: a second cosine cycle of {hp['patch_ft']['epochs']} epochs (lr {hp['patch_ft']['lr']}) from
   the phase-1 weights (its loss was still falling at the end of phase 1).
 - Augmentation: horizontal/vertical flips, ±10 % contrast, ±10 grey-level offset.

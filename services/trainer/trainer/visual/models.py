@@ -87,9 +87,13 @@ class PatchNet(nn.Module):
     PATCH = 64
     STRIDE = 8
 
-    def __init__(self, mean=128.0, std=40.0, w=24):
+    def __init__(self, mean=128.0, std=40.0, w=24, pad=0):
         super().__init__()
         self.norm = Normalize(mean, std)
+        # pad > 0: the whole image is mirrored outwards by `pad` pixels before the sliding window, so a defect on the
+        # image's border lies inside some windows instead of only at their edge (training crops come from images
+        # padded the same way). Patches in training are not padded again.
+        self.pad = int(pad)
         self.trunk = nn.Sequential(cbr(1, w), cbr(w, w, 2),                      # /2
                                    cbr(w, 2 * w), cbr(2 * w, 2 * w, 2),          # /4
                                    cbr(2 * w, 4 * w), cbr(4 * w, 4 * w, 2),      # /8
@@ -98,15 +102,23 @@ class PatchNet(nn.Module):
         self.head = ImageHead(3 * N_CLASSES)
         self.window = self.PATCH // self.STRIDE
 
-    def window_logits(self, x):
-        """Per-window class logits; on a 64 x 64 patch this is a single window (the patch classifier)."""
-        f = self.trunk(self.norm(x))
+    def windows(self, z):
+        """Class logits of every 64 x 64 window of a normalized input; a 64 x 64 patch is a single window."""
+        f = self.trunk(z)
         k = self.window
         pooled = torch.cat([F.avg_pool2d(f, k, 1), F.max_pool2d(f, k, 1)], 1)
         return self.fc(pooled)
 
+    def window_logits(self, x):
+        """Per-window class logits over a whole image (mirror-padded first when pad > 0)."""
+        z = self.norm(x)
+        if self.pad:
+            z = F.pad(z, [self.pad] * 4, mode='reflect')
+        return self.windows(z)
+
     def patch_logits(self, x):
-        return self.window_logits(x).flatten(2).mean(2)
+        """The patch classifier: one 64 x 64 training patch -> class logits."""
+        return self.windows(self.norm(x)).flatten(2).mean(2)
 
     def features(self, x):
         return pooled_features(torch.softmax(self.window_logits(x), 1))

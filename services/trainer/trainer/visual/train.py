@@ -111,12 +111,16 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
     """phase 'patch': from scratch; 'patch_ft': a second, shorter cosine cycle from the phase-1 weights.
     Checkpoints are `name` and `name`_ft."""
     p = dict(hp['patch'], **hp.get(phase, {})) if phase != 'patch' else hp['patch']
-    size = masks.shape[1]
     P = PatchNet.PATCH
     has_mask = masks.reshape(len(masks), -1).max(1) > 0
+    pad = hp['patch'].get('pad', 0)
     if model is None:
         torch.manual_seed(hp['seed'] + 1)
-        model = PatchNet(mean, std, w=hp.get('patch_width', 24))
+        model = PatchNet(mean, std, w=hp.get('patch_width', 24), pad=pad)
+    if pad:  # crops come from the images (and masks) mirrored outwards as the network's graph does
+        images = {k: np.pad(images[k], ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='reflect') for k in KERNELS}
+        masks = np.pad(masks, ((0, 0), (pad, pad), (pad, pad)), mode='reflect')
+    size = masks.shape[1]
     by_class = {c: tr[y[tr] == c] for c in range(len(CLASS_NAMES))}
     defect_tr = tr[y[tr] != FREE]
 
