@@ -18,7 +18,6 @@ and OUT/NAME.pt (weights); prints a table and the best ensembles of the fold-0 c
 import argparse
 import itertools
 import json
-import math
 import os
 import subprocess
 import sys
@@ -29,10 +28,11 @@ import torch
 import torch.nn.functional as F
 
 from trainer.__main__ import REPO_ROOT
+from trainer.common.fit import cosine_lr
 from trainer.common.splits import stratified_holdout
 from trainer.thermal.data import load
 from trainer.thermal.model import ThermalDeepNet
-from trainer.thermal.train import HP
+from trainer.thermal.train import HP, class_weights
 
 DEFAULT_DATA = os.path.join(REPO_ROOT, '..', 'shared', 'datasets', 'infrared_solar_modules')
 CONFIGS = {
@@ -81,13 +81,6 @@ def augment(xb, g):
     return ((x - mean) * gain + mean).round().clamp(0, 255)
 
 
-def cosine(base, e, total, warm=1.0):
-    if e < warm:
-        return base * max(e / warm, 0.02)
-    t = (e - warm) / max(total - warm, 1e-9)
-    return base * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
-
-
 def train_one(name, data, out, budget, dev):
     cfg = dict(CONFIGS[name])
     t_start = time.time()
@@ -102,10 +95,7 @@ def train_one(name, data, out, budget, dev):
     xva = torch.from_numpy(x[va]).to(dev)
     yva = y[va]
     n_cls = 12
-    counts = np.bincount(y[tr], minlength=n_cls).astype(np.float64)
-    cwp = cfg.get('cwp', 0.25)
-    w = (counts.sum() / (n_cls * counts)) ** cwp
-    w = torch.tensor(w / (w * counts).sum() * counts.sum(), dtype=torch.float32, device=dev)
+    w = class_weights(y[tr], n_cls, cfg.get('cwp', 0.25)).to(dev)
     xf = x[tr].astype(np.float32)
     model = UpNet(cfg['up'], n_cls, cfg['width'], float(xf.mean()), float(xf.std()), tuple(cfg['blocks'])).to(dev)
     model = model.to(memory_format=torch.channels_last)
@@ -129,7 +119,7 @@ def train_one(name, data, out, budget, dev):
             yb = ytr[idx]
             e = epoch + i / steps
             for pg in opt.param_groups:
-                pg['lr'] = cosine(base_lr, e, total)
+                pg['lr'] = cosine_lr(base_lr, e, total)
             with torch.autocast(**autocast):
                 if cfg.get('mixup'):
                     lam = float(np.random.default_rng(epoch * 100000 + i).beta(cfg['mixup'], cfg['mixup']))
