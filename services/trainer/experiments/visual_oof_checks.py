@@ -1,0 +1,139 @@
+"""Two checks on the visual ensemble's out-of-fold outputs (no training; nothing is written to triton-model-repo/).
+
+1. Tiles photographed more than once: every dev image is reduced to 48 x 48 (PIL bilinear), its mean removed and
+   its norm set to 1; two images "match" when their correlation is above --threshold (0.95). Prints how many images
+   have a match in another fold of the trainer's stratified split, and the number of groups of matching images.
+2. With --repos (one scratch repository per fold, 0..4 in order, each trained with that fold held out, as
+   kfold.sh writes them): each fold's member networks and combiner score that fold's validation images
+   (sharp-decoded, as served). Prints accuracy and defect-vs-Free AUROC for validation images with and without a
+   match in their training folds, and the AUROC of the SegNet's heatmap used directly as a defect score (largest
+   pixel, mean of the top 10 pixels, mean of the map).
+
+    cd services/trainer
+    /usr/bin/python3 -m experiments.visual_oof_checks [--data DIR] [--repos R0 R1 R2 R3 R4]
+"""
+import argparse
+import collections
+import os
+
+import numpy as np
+from PIL import Image
+
+from trainer.__main__ import REPO_ROOT
+from trainer.visual.data import CLASS_NAMES, GOOD_CLASS
+
+FREE_INDEX = CLASS_NAMES.index(GOOD_CLASS)
+
+DEFAULT_DATA = os.path.join(REPO_ROOT, '..', 'shared', 'datasets', 'magnetic_tile')
+MEMBERS = [('visual_segnet', 'LOGITS_SEG'), ('visual_patchnet', 'LOGITS_PATCH'),
+           ('visual_patchnet_b', 'LOGITS_PATCH_B')]
+
+
+def signatures(gray_images, size=48):
+    """Uint8 2-D arrays of any size -> [N, size*size] rows with zero mean and unit norm (correlation by dot)."""
+    rows = []
+    for a in gray_images:
+        v = np.asarray(Image.fromarray(a).resize((size, size), Image.BILINEAR), np.float64).ravel()
+        v = v - v.mean()
+        norm = np.linalg.norm(v)
+        rows.append(v / norm if norm > 0 else v)
+    return np.stack(rows)
+
+
+def best_match_elsewhere(sig, fold):
+    """For every row, its largest correlation with a row of a different fold (-1 where there is none)."""
+    corr = sig @ sig.T
+    corr[fold[:, None] == fold[None, :]] = -1.0
+    return corr.max(1)
+
+
+def match_groups(sig, threshold):
+    """Connected groups of rows whose correlation is above threshold: a label per row."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+    corr = sig @ sig.T
+    return connected_components(sp.csr_matrix(corr > threshold), directed=False)[1]
+
+
+def heatmap_scores(heatmaps):
+    """[N, ..., H, W] defect heatmaps -> {'max', 'top10', 'mean'} per-image scores."""
+    flat = heatmaps.reshape(len(heatmaps), -1)
+    top = np.sort(flat, 1)[:, ::-1]
+    return {'max': top[:, 0], 'top10': top[:, :10].mean(1), 'mean': flat.mean(1)}
+
+
+def fold_of(y, n_folds, seed):
+    """The validation fold of every row under the trainer's stratified split."""
+    from trainer.common.splits import stratified_holdout
+    fold = np.full(len(y), -1)
+    for k in range(n_folds):
+        fold[stratified_holdout(y, n_folds, k, seed)[1]] = k
+    return fold
+
+
+def model_file(repo, name):
+    """The newest numbered version's model.onnx of `name` in a model repository."""
+    versions = [int(v) for v in os.listdir(os.path.join(repo, name)) if v.isdigit()]
+    if not versions:
+        raise SystemExit(f'{repo}/{name} has no numbered version')
+    return os.path.join(repo, name, str(max(versions)), 'model.onnx')
+
+
+def score_folds(repos, images, fold):
+    """Runs each fold's members and combiner on its validation images: (probs [N,6], heatmaps [N,1,64,64])."""
+    from trainer.common.onnx_check import run_onnx
+    probs, heat = np.zeros((len(fold), len(CLASS_NAMES)), np.float32), None
+    for k, repo in enumerate(repos):
+        va = np.where(fold == k)[0]
+        feeds = {}
+        for name, tensor in MEMBERS:
+            outputs = ['LOGITS', 'HEATMAP'] if name == 'visual_segnet' else ['LOGITS']
+            o = run_onnx(model_file(repo, name), {'IMAGE': images[va]}, outputs, batch=16)[0]
+            feeds[tensor] = o['LOGITS']
+            if 'HEATMAP' in o:
+                heat = np.zeros((len(fold),) + o['HEATMAP'].shape[1:], np.float32) if heat is None else heat
+                heat[va] = o['HEATMAP']
+        probs[va] = run_onnx(model_file(repo, 'visual_combiner'), feeds, ['PROBS'])[0]['PROBS']
+    return probs, heat
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--data', default=DEFAULT_DATA)
+    ap.add_argument('--threshold', type=float, default=0.95)
+    ap.add_argument('--repos', nargs='*', default=[])
+    args = ap.parse_args(argv)
+    from sklearn.metrics import roc_auc_score
+    from trainer.visual.train import HP
+    from trainer.common.manifest import read_dataset
+    ds = read_dataset(args.data)
+    y = np.array([CLASS_NAMES.index(r['class']) for r in ds.rows])
+    gray = []
+    for r in ds.rows:
+        with Image.open(ds.path(r['path'])) as im:
+            gray.append(np.asarray(im.convert('L')))
+    sig = signatures(gray)
+    fold = fold_of(y, HP['n_folds'], HP['seed'])
+    twin = best_match_elsewhere(sig, fold) > args.threshold
+    sizes = collections.Counter(collections.Counter(match_groups(sig, args.threshold)).values())
+    print(f'{twin.sum()} of {len(y)} images match (> {args.threshold}) an image of another fold; '
+          f'{sum(sizes.values())} groups, by size: {dict(sorted(sizes.items()))}')
+    if not args.repos:
+        return
+    if len(args.repos) != HP['n_folds']:
+        raise SystemExit(f'--repos needs {HP["n_folds"]} repositories, fold 0 first')
+    from trainer.common.serve_check import sharp_decode
+    images = sharp_decode([ds.path(r['path']) for r in ds.rows], 256, 256, 'lanczos3', True)
+    probs, heat = score_folds(args.repos, images, fold)
+    ok, defect = probs.argmax(1) == y, y != FREE_INDEX
+    for name, m in [('with a match in training', twin), ('without one', ~twin)]:
+        print(f'{name}: n {m.sum()}, Free {np.mean(y[m] == FREE_INDEX):.2f}, accuracy {ok[m].mean():.3f}, '
+              f'AUROC {roc_auc_score(defect[m], 1 - probs[m, FREE_INDEX]):.3f}')
+    scores = heatmap_scores(heat)
+    for key, s in scores.items():
+        per_fold = [roc_auc_score(defect[fold == k], s[fold == k]) for k in range(HP['n_folds'])]
+        print(f'SegNet heatmap {key} as defect score, AUROC per fold: ' + ' '.join(f'{a:.3f}' for a in per_fold))
+
+
+if __name__ == '__main__':
+    main()
