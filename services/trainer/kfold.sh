@@ -7,6 +7,8 @@
 # A fold whose scratch repository already holds the ensemble is not trained again. THREADS (default 1) as for
 # `trainer train --threads`. REPO_<k>=DIR scores fold k on an existing repository instead, e.g.
 # REPO_0=$PWD/triton-model-repo for the shipped models (trained without fold 0).
+# SPLIT=tile (visual only) holds out folds grouped by tile instead, for figures on tiles never seen; its default
+# WORK is /tmp/kfold-tile, and no fold of it is the shipped model's.
 set -euo pipefail
 modality=${1:?usage: kfold.sh visual|thermal [FOLD ...]}
 shift
@@ -19,7 +21,13 @@ case "$modality" in
 esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-work=${WORK:-/tmp/kfold}
+split=${SPLIT:-stratified}
+split_args=()
+if [ "$split" != stratified ]; then
+  [ "$modality" = visual ] || { echo "kfold.sh: SPLIT applies to visual only" >&2; exit 2; }
+  split_args=(--split "$split")
+fi
+work=${WORK:-/tmp/kfold$([ "$split" = stratified ] || echo "-$split")}
 threads=${THREADS:-1}
 mkdir -p "$work"
 reports=()
@@ -30,9 +38,9 @@ for k in "${folds[@]}"; do
   report="$work/evaluate-$model-fold$k.json"
   if [ ! -f "$repo/$model/config.pbtxt" ]; then   # written last: its presence means the fold is trained
     (cd "$here" && /usr/bin/python3 -m trainer train "$modality" --fold "$k" --repo "$repo" \
-      --ckpt-dir "$work/f$k" --version 1 --threads "$threads")
+      --ckpt-dir "$work/f$k" --version 1 --threads "$threads" "${split_args[@]}")
   fi
-  (cd "$here" && /usr/bin/python3 -m trainer split "$modality" --fold "$k" --out "$data")
+  (cd "$here" && /usr/bin/python3 -m trainer split "$modality" --fold "$k" --out "$data" "${split_args[@]}")
   (cd "$root" && npm run --silent evaluate -- --model "$model" --data "$data" --repository "$repo" --out "$report")
   reports+=("$report")
 done

@@ -1,8 +1,8 @@
 """Two checks on the visual ensemble's out-of-fold outputs (no training; nothing is written to triton-model-repo/).
 
-1. Tiles photographed more than once: every dev image is reduced to 48 x 48 (PIL bilinear), its mean removed and
-   its norm set to 1; two images "match" when their correlation is above --threshold (0.95). Prints how many images
-   have a match in another fold of the trainer's stratified split, and the number of groups of matching images.
+1. Tiles photographed more than once (trainer/visual/tiles.py: images reduced to 48 x 48, correlation above
+   --threshold, 0.95, is a match): prints how many images have a match in another fold of the trainer's stratified
+   split, and the number of groups of matching images.
 2. With --repos (one scratch repository per fold, 0..4 in order, each trained with that fold held out, as
    kfold.sh writes them): each fold's member networks and combiner score that fold's validation images
    (sharp-decoded, as served). Prints accuracy and defect-vs-Free AUROC for validation images with and without a
@@ -17,10 +17,10 @@ import collections
 import os
 
 import numpy as np
-from PIL import Image
 
 from trainer.__main__ import REPO_ROOT
 from trainer.visual.data import CLASS_NAMES, GOOD_CLASS
+from trainer.visual.tiles import load_gray, match_groups, signatures
 
 FREE_INDEX = CLASS_NAMES.index(GOOD_CLASS)
 
@@ -29,30 +29,11 @@ MEMBERS = [('visual_segnet', 'LOGITS_SEG'), ('visual_patchnet', 'LOGITS_PATCH'),
            ('visual_patchnet_b', 'LOGITS_PATCH_B')]
 
 
-def signatures(gray_images, size=48):
-    """Uint8 2-D arrays of any size -> [N, size*size] rows with zero mean and unit norm (correlation by dot)."""
-    rows = []
-    for a in gray_images:
-        v = np.asarray(Image.fromarray(a).resize((size, size), Image.BILINEAR), np.float64).ravel()
-        v = v - v.mean()
-        norm = np.linalg.norm(v)
-        rows.append(v / norm if norm > 0 else v)
-    return np.stack(rows)
-
-
 def best_match_elsewhere(sig, fold):
     """For every row, its largest correlation with a row of a different fold (-1 where there is none)."""
     corr = sig @ sig.T
     corr[fold[:, None] == fold[None, :]] = -1.0
     return corr.max(1)
-
-
-def match_groups(sig, threshold):
-    """Connected groups of rows whose correlation is above threshold: a label per row."""
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-    corr = sig @ sig.T
-    return connected_components(sp.csr_matrix(corr > threshold), directed=False)[1]
 
 
 def heatmap_scores(heatmaps):
@@ -108,11 +89,7 @@ def main(argv=None):
     from trainer.common.manifest import read_dataset
     ds = read_dataset(args.data)
     y = np.array([CLASS_NAMES.index(r['class']) for r in ds.rows])
-    gray = []
-    for r in ds.rows:
-        with Image.open(ds.path(r['path'])) as im:
-            gray.append(np.asarray(im.convert('L')))
-    sig = signatures(gray)
+    sig = signatures(load_gray([ds.path(r['path']) for r in ds.rows]))
     fold = fold_of(y, HP['n_folds'], HP['seed'])
     twin = best_match_elsewhere(sig, fold) > args.threshold
     sizes = collections.Counter(collections.Counter(match_groups(sig, args.threshold)).values())

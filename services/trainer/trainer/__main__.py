@@ -1,6 +1,7 @@
 """python3 -m trainer train visual|thermal|electrical [--data DIR] [--repo DIR] [--ckpt-dir DIR] [--stage ...]
    python3 -m trainer split visual|thermal --out DIR   (the validation fold as a dataset folder, for npm run evaluate)"""
 import argparse
+import functools
 import os
 import sys
 
@@ -27,19 +28,25 @@ def main(argv=None):
     t.add_argument('--threads', type=int, default=2)
     t.add_argument('--fold', type=int, help='image models: which of the 5 stratified folds to hold out (default 0, the '
                    'shipped models); use with a scratch --repo and --ckpt-dir for k-fold figures')
+    t.add_argument('--split', choices=['stratified', 'tile'], help="visual: 'tile' keeps every tile's exposures on "
+                   "one side of the split (folds for tiles never seen; default 'stratified', the shipped models)")
     v = sub.add_parser('split', help='write the validation fold of an image dataset as a dataset folder (symlinks)')
     v.add_argument('modality', choices=['visual', 'thermal'])
     v.add_argument('--data', help='dataset folder with manifest.csv (default ../shared/datasets/<name>)')
     v.add_argument('--out', required=True, help='folder to write (manifest.csv + symbolic links)')
     v.add_argument('--fold', type=int, default=0, help='which of the 5 stratified folds (default 0)')
+    v.add_argument('--split', choices=['stratified', 'tile'], help="visual: the split the model was trained with")
     args = p.parse_args(argv)
+    if args.split is not None and args.modality != 'visual':
+        p.error('--split applies to the visual model only')
     if args.fold is not None and not 0 <= args.fold < 5:
         p.error(f'--fold must be between 0 and 4 (the image models use a stratified 5-fold split), got {args.fold}')
     if args.command == 'split':
         return write_split(args)
     data = args.data or os.path.join(REPO_ROOT, '..', 'shared', 'datasets', DEFAULT_DATA[args.modality])
     args.data = os.path.abspath(data)
-    args.ckpt_dir = os.path.join(args.ckpt_dir, args.modality)
+    # a tile split trains other networks than the stratified one: never resume one from the other's checkpoints
+    args.ckpt_dir = os.path.join(args.ckpt_dir, args.modality + ('-tile' if args.split == 'tile' else ''))
     from .common.determinism import set_determinism
     set_determinism(0, args.threads)
     if args.modality == 'electrical' and args.fold is not None:
@@ -56,15 +63,19 @@ def main(argv=None):
 
 def write_split(args):
     from .common.split_export import write_validation_folder
-    from .common.splits import with_fold
+    from .common.splits import with_fold, with_split
     data = os.path.abspath(args.data or os.path.join(REPO_ROOT, '..', 'shared', 'datasets', DEFAULT_DATA[args.modality]))
+    groups_of = None
     if args.modality == 'visual':
         from .visual.data import CLASS_NAMES
-        from .visual.train import HP
+        from .visual.train import HP, split_groups
+        hp = with_split(with_fold(HP, args.fold), args.split)
+        groups_of = functools.partial(split_groups, hp=hp)
     else:
         from .thermal.data import CLASS_NAMES
         from .thermal.train import HP
-    n = write_validation_folder(data, args.out, CLASS_NAMES, with_fold(HP, args.fold))
+        hp = with_fold(HP, args.fold)
+    n = write_validation_folder(data, args.out, CLASS_NAMES, hp, groups_of=groups_of)
     print(f'{n} validation items of {data} -> {args.out}')
     return 0
 

@@ -18,6 +18,14 @@ def pad_text(p):
             'windows rather than only at their edge.')
 
 
+def split_text(hp):
+    if hp.get('split', 'stratified') == 'tile':
+        return (f"{hp['n_folds']}-fold split grouped by tile (exposures of one tile under other lighting, matched by "
+                'image correlation, `trainer/visual/tiles.py`, stay on one side; classes spread as evenly as the '
+                'groups allow)')
+    return f"Stratified {hp['n_folds']}-fold split"
+
+
 def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, summary, ci, single, loc, parity, ms, sizes,
                 version, seg, patch, serve, extra=(), flips=(), class_bias=None):
     """extra: further PatchNets [(model name, combiner input, seed offset, temperature)]."""
@@ -80,7 +88,7 @@ normalization happen inside the graphs.
 ## Data
 - `magnetic_tile` development split (Huang, Qiu & Yuan, "Surface defect saliency of magnetic tile", The Visual
   Computer 36, 2020; no license stated: research use with citation). manifest SHA-256 `{ds.manifest_sha256}`.
-- Stratified {hp['n_folds']}-fold split (seed {hp['seed']}), fold {hp['fold']} held out: {n_train} training
+- {split_text(hp)} (seed {hp['seed']}), fold {hp['fold']} held out: {n_train} training
   images, {n_val} validation images ({support_text}). Temperatures, the combiner weight, thresholds and every
   figure below come from the validation part; the networks and heads never trained on it.
 

@@ -7,11 +7,14 @@ from sklearn.linear_model import LogisticRegression
 from ..common import checkpoint
 from ..common.fit import fit
 from ..common.log import log
-from ..common.splits import stratified_holdout
+from ..common.splits import dev_holdout
 from .data import CLASS_NAMES, GOOD_CLASS, load
 from .models import PIXEL_TO_IMAGE, PatchNet, SegNet
 
 HP = dict(seed=20260402, n_folds=5, fold=0,
+          # 'stratified': the folds split by class only (exposures of one tile fall on both sides, like the shared
+          # data's own held-out split); 'tile': exposures of one tile stay together (tiles.py), for new-tile figures.
+          split='stratified',
           seg=dict(epochs=30, batch=16, crop=128, lr=2e-3, weight_decay=1e-4, defect_repeats=2, centred=0.7,
                    defect_pixel_weight=4.0),
           # The PatchNets train twice as long as version 2's (25 + 20 epochs) under bf16 autocast (see fit), for
@@ -189,9 +192,17 @@ def fit_head(model, images, y, tr, C, seed):
     return model
 
 
+def split_groups(ds, hp):
+    """The tile group of every dev image when hp['split'] is 'tile', else None."""
+    if hp.get('split', 'stratified') != 'tile':
+        return None
+    from .tiles import tile_groups
+    return tile_groups([ds.path(r['path']) for r in ds.rows])
+
+
 def fit_models(data_dir, ckpt_dir, hp=HP):
     ds, images, masks, y = load(data_dir)
-    tr, va = stratified_holdout(y, hp['n_folds'], hp['fold'], hp['seed'])
+    tr, va = dev_holdout(y, hp, split_groups(ds, hp))
     mean, std = float(images['lanczos3'][tr].mean()), float(images['lanczos3'][tr].std())
     log(f'visual: {len(tr)} train / {len(va)} val, pixel mean {mean:.1f} std {std:.1f}')
     seg = fit_segnet(images, masks, y, tr, ckpt_dir, hp, mean, std)
