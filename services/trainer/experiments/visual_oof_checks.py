@@ -1,4 +1,4 @@
-"""Two checks on the visual ensemble's out-of-fold outputs (no training; nothing is written to triton-model-repo/).
+"""Checks on the visual ensemble's out-of-fold outputs (no training; nothing is written to triton-model-repo/).
 
 1. Tiles photographed more than once (trainer/visual/tiles.py: images reduced to 48 x 48, correlation above
    --threshold, 0.95, is a match): prints how many images have a match in another fold of the trainer's stratified
@@ -8,6 +8,8 @@
    (sharp-decoded, as served). Prints accuracy and defect-vs-Free AUROC for validation images with and without a
    match in their training folds, and the AUROC of the SegNet's heatmap used directly as a defect score (largest
    pixel, mean of the top 10 pixels, mean of the map).
+3. Labels that differ within a tile: images with a same-tile match (as in 1, and file numbers within 200) that
+   carries another label; with --repos, how many of the ensemble's errors are such images.
 
     cd services/trainer
     /usr/bin/python3 -m experiments.visual_oof_checks [--data DIR] [--repos R0 R1 R2 R3 R4]
@@ -15,6 +17,7 @@
 import argparse
 import collections
 import os
+import re
 
 import numpy as np
 
@@ -34,6 +37,20 @@ def best_match_elsewhere(sig, fold):
     corr = sig @ sig.T
     corr[fold[:, None] == fold[None, :]] = -1.0
     return corr.max(1)
+
+
+def label_conflicts(sig, y, numbers, threshold, max_gap=200):
+    """Rows with a same-tile match of another label. Same tile: correlation above threshold and file numbers within
+    max_gap (a tile's exposures are numbered close together, which keeps look-alike tiles apart)."""
+    corr = sig @ sig.T
+    np.fill_diagonal(corr, -1.0)
+    same = (corr > threshold) & (np.abs(numbers[:, None] - numbers[None, :]) < max_gap)
+    return np.array([bool((y[same[i]] != y[i]).any()) for i in range(len(y))])
+
+
+def file_number(path):
+    """The number in magnetic-tile file names (exp3_num_116981.jpg -> 116981)."""
+    return int(re.search(r'num_(\d+)', os.path.basename(path)).group(1))
 
 
 def heatmap_scores(heatmaps):
@@ -95,6 +112,8 @@ def main(argv=None):
     sizes = collections.Counter(collections.Counter(match_groups(sig, args.threshold)).values())
     print(f'{twin.sum()} of {len(y)} images match (> {args.threshold}) an image of another fold; '
           f'{sum(sizes.values())} groups, by size: {dict(sorted(sizes.items()))}')
+    conflict = label_conflicts(sig, y, np.array([file_number(r['path']) for r in ds.rows]), args.threshold)
+    print(f'{conflict.sum()} images have a same-tile match (file numbers within 200) with another label')
     if not args.repos:
         return
     if len(args.repos) != HP['n_folds']:
@@ -106,6 +125,7 @@ def main(argv=None):
     for name, m in [('with a match in training', twin), ('without one', ~twin)]:
         print(f'{name}: n {m.sum()}, Free {np.mean(y[m] == FREE_INDEX):.2f}, accuracy {ok[m].mean():.3f}, '
               f'AUROC {roc_auc_score(defect[m], 1 - probs[m, FREE_INDEX]):.3f}')
+    print(f'errors: {(~ok).sum()}, of them on images with a same-tile match of another label: {(~ok & conflict).sum()}')
     scores = heatmap_scores(heat)
     for key, s in scores.items():
         per_fold = [roc_auc_score(defect[fold == k], s[fold == k]) for k in range(HP['n_folds'])]
