@@ -136,8 +136,9 @@ overstates quality; quote the validation fold.
   validation fold (accuracy {fmt(summary['accuracy'])}, AUROC {fmt(summary['auroc'])}). Training was limited to
   {epochs_text}
   of small CNNs on a shared 2-core CPU; published CNNs (0.885–0.921) train deeper nets for far longer.
-- One validation fold, not k-fold: the intervals above are bootstrap intervals over the validation images, not
-  fold-to-fold spread.
+- The intervals above are bootstrap intervals over this fold's validation images, not fold-to-fold spread. This
+  recipe's 5-fold cross-validation through the served models (each fold held out once, `services/trainer/kfold.sh
+  thermal`) is in `docs/model-quality.md`: quote its mean.
 - Rare classes (Diode-Multi, Hot-Spot, Hot-Spot-Multi, Soiling: 28–40 validation images each) have wide
   uncertainty; see the confusion table for the classes this model mixes up (mostly anomaly types taken for
   No-Anomaly or for a neighbouring type, on this fold: Cell, Cell-Multi and Vegetation with one another,
