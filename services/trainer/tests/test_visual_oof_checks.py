@@ -11,13 +11,12 @@ sys.path.insert(0, os.path.dirname(__file__))
 from experiments.visual_oof_checks import (best_match_elsewhere, file_number, heatmap_scores,  # noqa: E402
                                           label_conflicts, model_file)
 from trainer.visual.tiles import signatures  # noqa: E402
-from test_visual_tiles import texture, exposure  # noqa: E402
+from test_visual_tiles import tile_images  # noqa: E402
 
 
 class VisualOofChecksTest(unittest.TestCase):
     def setUp(self):
-        a, b = texture(1), texture(2)
-        self.images = [a, exposure(a, 1.2, 15, 3), b, b[::2, ::2].copy(), texture(4)]
+        self.images = tile_images()
 
     def test_best_match_counts_only_other_folds(self):
         sig = signatures(self.images)

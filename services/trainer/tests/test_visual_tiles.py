@@ -11,6 +11,7 @@ from PIL import Image
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
 from trainer.common.split_export import write_validation_folder  # noqa: E402
 from trainer.common.splits import dev_holdout, group_holdout, stratified_holdout, with_split  # noqa: E402
+from trainer.visual.card_text import split_args, split_text  # noqa: E402
 from trainer.visual.tiles import match_groups, signatures, tile_groups  # noqa: E402
 
 
@@ -25,11 +26,15 @@ def exposure(a, gain, offset, seed):
     return np.clip(noisy, 0, 255).astype(np.uint8)
 
 
+def tile_images():
+    """Five images: 0 and 1 one tile under two lightings, 2 and 3 one tile at two resolutions, 4 another tile."""
+    a, b = texture(1), texture(2)
+    return [a, exposure(a, 1.2, 15, 3), b, b[::2, ::2].copy(), texture(4)]
+
+
 class TileGroupsTest(unittest.TestCase):
     def setUp(self):
-        a, b = texture(1), texture(2)
-        # another exposure of the same tile (brighter, more contrast, noisy); the same tile at half the resolution
-        self.images = [a, exposure(a, 1.2, 15, 3), b, b[::2, ::2].copy(), texture(4)]
+        self.images = tile_images()
 
     def test_signatures_are_unit_rows_that_ignore_exposure(self):
         sig = signatures(self.images)
@@ -112,6 +117,16 @@ class GroupSplitTest(unittest.TestCase):
             self.assertEqual([r['path'] for r in rows], [f'images/{i}.jpg' for i in va])
             self.assertEqual({r['split'] for r in rows}, {'validation-fold2-tile'})
             self.assertTrue(os.path.islink(os.path.join(out, rows[0]['path'])))
+
+
+class TileSplitCardTest(unittest.TestCase):
+    def test_the_card_names_the_split_and_the_command_that_writes_its_fold(self):
+        hp = {'n_folds': 5, 'fold': 0, 'split': 'stratified'}
+        self.assertEqual(split_text(hp), 'Stratified 5-fold split')
+        self.assertEqual(split_args(hp), '')    # the shipped fold: the card's command is unchanged
+        tile = dict(hp, fold=3, split='tile')
+        self.assertTrue(split_text(tile).startswith('5-fold split grouped by tile'))
+        self.assertEqual(split_args(tile), ' --fold 3 --split tile')
 
 
 if __name__ == '__main__':

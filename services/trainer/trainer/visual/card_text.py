@@ -26,6 +26,12 @@ def split_text(hp):
     return f"Stratified {hp['n_folds']}-fold split"
 
 
+def split_args(hp):
+    """The `trainer split` options that write this model's validation fold ('' for the shipped fold 0)."""
+    fold = f" --fold {hp['fold']}" if hp['fold'] else ''
+    return fold + (' --split tile' if hp.get('split', 'stratified') == 'tile' else '')
+
+
 def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, summary, ci, single, loc, parity, ms, sizes,
                 version, seg, patch, serve, extra=(), flips=(), class_bias=None):
     """extra: further PatchNets [(model name, combiner input, seed offset, temperature)]."""
@@ -147,7 +153,7 @@ graphs at the same thresholds: {', '.join(f'{k} = {v:.4f}' if isinstance(v, floa
 
 ## Reproduce the validation figures through the served model
 ```sh
-cd services/trainer && /usr/bin/python3 -m trainer split visual --out /tmp/val-visual   # manifest + symlinks, fold 0
+cd services/trainer && /usr/bin/python3 -m trainer split visual{split_args(hp)} --out /tmp/val-visual   # manifest + symlinks, fold {hp['fold']}
 cd ../.. && npm run evaluate -- --model visual_ensemble --data /tmp/val-visual
 ```
 `npm run evaluate` on the whole dev folder (`../shared/datasets/magnetic_tile`) mixes in the training images (80 %) and
