@@ -17,13 +17,12 @@
 import argparse
 import collections
 import os
-import re
 
 import numpy as np
 
 from trainer.__main__ import REPO_ROOT
 from trainer.visual.data import CLASS_NAMES, GOOD_CLASS
-from trainer.visual.tiles import load_gray, match_groups, signatures
+from trainer.visual.tiles import file_number, label_conflicts, load_gray, match_groups, same_tile, signatures
 
 FREE_INDEX = CLASS_NAMES.index(GOOD_CLASS)
 
@@ -37,20 +36,6 @@ def best_match_elsewhere(sig, fold):
     corr = sig @ sig.T
     corr[fold[:, None] == fold[None, :]] = -1.0
     return corr.max(1)
-
-
-def label_conflicts(sig, y, numbers, threshold, max_gap=200):
-    """Rows with a same-tile match of another label. Same tile: correlation above threshold and file numbers within
-    max_gap (a tile's exposures are numbered close together, which keeps look-alike tiles apart)."""
-    corr = sig @ sig.T
-    np.fill_diagonal(corr, -1.0)
-    same = (corr > threshold) & (np.abs(numbers[:, None] - numbers[None, :]) < max_gap)
-    return np.array([bool((y[same[i]] != y[i]).any()) for i in range(len(y))])
-
-
-def file_number(path):
-    """The number in magnetic-tile file names (exp3_num_116981.jpg -> 116981)."""
-    return int(re.search(r'num_(\d+)', os.path.basename(path)).group(1))
 
 
 def heatmap_scores(heatmaps):
@@ -112,7 +97,7 @@ def main(argv=None):
     sizes = collections.Counter(collections.Counter(match_groups(sig, args.threshold)).values())
     print(f'{twin.sum()} of {len(y)} images match (> {args.threshold}) an image of another fold; '
           f'{sum(sizes.values())} groups, by size: {dict(sorted(sizes.items()))}')
-    conflict = label_conflicts(sig, y, np.array([file_number(r['path']) for r in ds.rows]), args.threshold)
+    conflict = label_conflicts(same_tile(sig, [file_number(r['path']) for r in ds.rows], args.threshold), y)
     print(f'{conflict.sum()} images have a same-tile match (file numbers within 200) with another label')
     if not args.repos:
         return

@@ -8,8 +8,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
 sys.path.insert(0, os.path.dirname(__file__))
-from experiments.visual_oof_checks import (best_match_elsewhere, file_number, heatmap_scores,  # noqa: E402
-                                          label_conflicts, model_file)
+from experiments.visual_oof_checks import best_match_elsewhere, heatmap_scores, model_file  # noqa: E402
 from trainer.visual.tiles import signatures  # noqa: E402
 from test_visual_tiles import tile_images  # noqa: E402
 
@@ -26,15 +25,6 @@ class VisualOofChecksTest(unittest.TestCase):
         self.assertLess(best[2], 0.9)           # its twin is in its own fold
         self.assertLess(best[3], 0.9)
         np.testing.assert_array_equal(best_match_elsewhere(sig, np.zeros(5, int)), -1.0)
-
-    def test_label_conflicts_need_a_match_close_in_number_with_another_label(self):
-        sig = signatures(self.images)
-        y = np.array([0, 1, 2, 2, 0])
-        numbers = np.array([100, 130, 5000, 5030, 9000])
-        np.testing.assert_array_equal(label_conflicts(sig, y, numbers, 0.95), [True, True, False, False, False])
-        far = np.array([100, 900, 5000, 5030, 9000])  # the same picture, but numbered far apart: another tile
-        np.testing.assert_array_equal(label_conflicts(sig, y, far, 0.95), [False] * 5)
-        self.assertEqual(file_number('images/Break/exp3_num_116981.jpg'), 116981)
 
     def test_heatmap_scores(self):
         h = np.zeros((2, 1, 8, 8))

@@ -12,7 +12,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
 from trainer.common.split_export import write_validation_folder  # noqa: E402
 from trainer.common.splits import dev_holdout, group_holdout, stratified_holdout, with_split  # noqa: E402
 from trainer.visual.card_text import split_args, split_text  # noqa: E402
-from trainer.visual.tiles import match_groups, signatures, tile_groups  # noqa: E402
+from trainer.visual.tiles import (file_number, label_conflicts, match_groups, minority_labels, outvoted,  # noqa: E402
+                                  same_tile, signatures, tile_groups)
 
 
 def texture(seed, shape=(120, 90)):
@@ -60,6 +61,45 @@ class TileGroupsTest(unittest.TestCase):
                 paths.append(os.path.join(d, f'{i}.png'))
                 Image.fromarray(a).save(paths[-1])
             np.testing.assert_array_equal(tile_groups(paths), match_groups(signatures(self.images)))
+
+
+class SameTileLabelsTest(unittest.TestCase):
+    def setUp(self):
+        self.sig = signatures(tile_images())
+
+    def test_same_tile_needs_a_match_close_in_number(self):
+        same = same_tile(self.sig, [100, 130, 5000, 5030, 9000])
+        self.assertTrue(same[0, 1] and same[1, 0] and same[2, 3])
+        self.assertFalse(same.diagonal().any())
+        self.assertEqual(int(same.sum()), 4)
+        # the same pictures numbered far apart are other tiles
+        self.assertFalse(same_tile(self.sig, [100, 900, 5000, 5300, 9000]).any())
+
+    def test_label_conflicts_mark_both_sides(self):
+        same = same_tile(self.sig, [100, 130, 5000, 5030, 9000])
+        np.testing.assert_array_equal(label_conflicts(same, [0, 1, 2, 2, 0]), [True, True, False, False, False])
+
+    def test_minority_labels_drop_the_outvoted_and_both_sides_of_a_tie(self):
+        same = np.zeros((6, 6), dtype=bool)
+        same[:4, :4] = True                      # one tile, four exposures: three say 4, one says 3
+        same[4:, 4:] = True                      # another tile, two exposures that disagree
+        np.fill_diagonal(same, False)
+        y = np.array([4, 4, 3, 4, 1, 2])
+        np.testing.assert_array_equal(minority_labels(same, y), [False, False, True, False, True, True])
+        np.testing.assert_array_equal(minority_labels(np.zeros((2, 2), dtype=bool), [0, 1]), [False, False])
+
+    def test_outvoted_reads_files_and_tile_numbers(self):
+        images = tile_images()
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for i, (a, number) in enumerate(zip(images, [100, 130, 5000, 5030, 9000])):
+                paths.append(os.path.join(d, f'exp{i}_num_{number}.png'))
+                Image.fromarray(a).save(paths[-1])
+            # 0 and 1 disagree (a tie: both out); 2 and 3 agree; 4 stands alone
+            np.testing.assert_array_equal(outvoted(paths, [0, 1, 2, 2, 0]), [True, True, False, False, False])
+        self.assertEqual(file_number('images/Break/exp3_num_116981.jpg'), 116981)
+        with self.assertRaisesRegex(ValueError, 'no tile number'):
+            file_number('images/Break/photo.jpg')
 
 
 class GroupSplitTest(unittest.TestCase):

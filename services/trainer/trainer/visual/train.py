@@ -15,6 +15,10 @@ HP = dict(seed=20260402, n_folds=5, fold=0,
           # 'stratified': the folds split by class only (exposures of one tile fall on both sides, like the shared
           # data's own held-out split); 'tile': exposures of one tile stay together (tiles.py), for new-tile figures.
           split='stratified',
+          # True: training leaves out the images whose label is outvoted by other exposures of their own tile among
+          # the training images (tiles.py: outvoted; e.g. the one Fray of a tile labelled Free five times). The
+          # validation images are never changed or dropped, and their labels take no part in the vote.
+          drop_outvoted=False,
           seg=dict(epochs=30, batch=16, crop=128, lr=2e-3, weight_decay=1e-4, defect_repeats=2, centred=0.7,
                    defect_pixel_weight=4.0),
           # The PatchNets train twice as long as version 2's (25 + 20 epochs) under bf16 autocast (see fit), for
@@ -200,9 +204,21 @@ def split_groups(ds, hp):
     return tile_groups([ds.path(r['path']) for r in ds.rows])
 
 
+def training_rows(ds, y, tr, hp):
+    """tr, less the images whose label their tile outvotes when hp['drop_outvoted']."""
+    if not hp.get('drop_outvoted'):
+        return tr
+    from .tiles import outvoted
+    drop = outvoted([ds.path(ds.rows[i]['path']) for i in tr], y[tr])
+    log(f'visual: {int(drop.sum())} training images left out, their label outvoted within their tile: '
+        + ', '.join(f'{CLASS_NAMES[c]} {int(n)}' for c, n in enumerate(np.bincount(y[tr][drop], minlength=6)) if n))
+    return tr[~drop]
+
+
 def fit_models(data_dir, ckpt_dir, hp=HP):
     ds, images, masks, y = load(data_dir)
     tr, va = dev_holdout(y, hp, split_groups(ds, hp))
+    tr = training_rows(ds, y, tr, hp)
     mean, std = float(images['lanczos3'][tr].mean()), float(images['lanczos3'][tr].std())
     log(f'visual: {len(tr)} train / {len(va)} val, pixel mean {mean:.1f} std {std:.1f}')
     seg = fit_segnet(images, masks, y, tr, ckpt_dir, hp, mean, std)
