@@ -11,7 +11,7 @@ from PIL import Image
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
 from trainer.common.split_export import write_validation_folder  # noqa: E402
 from trainer.common.splits import dev_holdout, group_holdout, stratified_holdout, with_split  # noqa: E402
-from trainer.visual.card_text import split_args, split_text  # noqa: E402
+from trainer.visual.card_text import outvoted_text, split_args, split_text  # noqa: E402
 from trainer.visual.tiles import (file_number, label_conflicts, match_groups, minority_labels, outvoted,  # noqa: E402
                                   same_tile, signatures, tile_groups)
 
@@ -167,6 +167,10 @@ class TileSplitCardTest(unittest.TestCase):
         tile = dict(hp, fold=3, split='tile')
         self.assertTrue(split_text(tile).startswith('5-fold split grouped by tile'))
         self.assertEqual(split_args(tile), ' --fold 3 --split tile')
+
+    def test_the_card_says_when_outvoted_images_left_training(self):
+        self.assertEqual(outvoted_text({'drop_outvoted': False}), '')
+        self.assertIn("HP['drop_outvoted']", outvoted_text({'drop_outvoted': True}))
 
 
 if __name__ == '__main__':

@@ -26,6 +26,13 @@ def split_text(hp):
     return f"Stratified {hp['n_folds']}-fold split"
 
 
+def outvoted_text(hp):
+    if not hp.get('drop_outvoted'):
+        return ''
+    return ('\n- The training count excludes images whose label the other training exposures of their own tile outvote'
+            " (`HP['drop_outvoted']`, `trainer/visual/tiles.py`); no validation image was dropped or changed.")
+
+
 def split_args(hp):
     """The `trainer split` options that write this model's validation fold ('' for the shipped fold 0)."""
     fold = f" --fold {hp['fold']}" if hp['fold'] else ''
@@ -96,7 +103,7 @@ normalization happen inside the graphs.
   Computer 36, 2020; no license stated: research use with citation). manifest SHA-256 `{ds.manifest_sha256}`.
 - {split_text(hp)} (seed {hp['seed']}), fold {hp['fold']} held out: {n_train} training
   images, {n_val} validation images ({support_text}). Temperatures, the combiner weight, thresholds and every
-  figure below come from the validation part; the networks and heads never trained on it.
+  figure below come from the validation part; the networks and heads never trained on it.{outvoted_text(hp)}
 
 ## Training
 - Networks: images resized to 256 × 256 by PIL with Lanczos **and** bilinear resampling (randomly chosen per
