@@ -213,7 +213,7 @@ def training_rows(ds, y, tr, hp):
     from .tiles import outvoted
     drop = outvoted([ds.path(ds.rows[i]['path']) for i in tr], y[tr])
     log(f'visual: {int(drop.sum())} training images left out, their label outvoted within their tile: '
-        + ', '.join(f'{CLASS_NAMES[c]} {int(n)}' for c, n in enumerate(np.bincount(y[tr][drop], minlength=6)) if n))
+        + ', '.join(f'{CLASS_NAMES[c]} {int(n)}' for c, n in enumerate(np.bincount(y[tr][drop], minlength=len(CLASS_NAMES))) if n))
     return tr[~drop]
 
 
