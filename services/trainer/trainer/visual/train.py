@@ -25,7 +25,11 @@ HP = dict(seed=20260402, n_folds=5, fold=0,
           # less CPU than before: their training loss was still falling. 5-fold, served: accuracy 0.963 -> 0.967,
           # macro-F1 0.925 -> 0.934, AUROC 0.980 -> 0.984 (better on 4 folds of 5).
           patch=dict(epochs=50, batch=64, per_defect_class=200, negatives=1000, lr=2e-3, weight_decay=1e-4,
-                     label_smoothing=0.05, precision='bf16'),
+                     label_smoothing=0.05, precision='bf16',
+                     # > 0: half the training patches are cut from a window of another aspect ratio (log ratio
+                     # uniform in +-aspect_jitter) and resized to the patch, so a defect squeezed by the 'fill'
+                     # resize of a wide or tall image is no stranger to the network (stretched_crop). 0: off.
+                     aspect_jitter=0.0),
           seg_ft=dict(epochs=15, lr=1e-3, weight_decay=1e-4, free_repeats=2, defect_pixel_weight=2.0),
           patch_ft=dict(epochs=40, lr=1e-3),
           head_C=1.0,
@@ -58,6 +62,20 @@ def photometric(x, rng):
     mean = f.mean(axis=(1, 2, 3), keepdims=True)
     f = (f - mean) * rng.uniform(0.9, 1.1, (b, 1, 1, 1)) + mean + rng.uniform(-10, 10, (b, 1, 1, 1))
     return np.clip(np.rint(f), 0, 255).astype(np.uint8), hf, vf
+
+
+def stretched_crop(image, y0, x0, patch, log_aspect):
+    """image uint8 [1,H,W] -> uint8 [1,patch,patch]: the window centred on the patch at (y0, x0), patch * sqrt(r)
+    columns by patch / sqrt(r) rows (r = exp(log_aspect), clipped to the image), resized to patch x patch
+    (bilinear, antialiased). r > 1 squeezes the content horizontally, as the 'fill' resize squeezes a wide image."""
+    size_y, size_x = image.shape[1:]
+    half = float(np.exp(log_aspect / 2))
+    h, w = min(size_y, max(1, round(patch / half))), min(size_x, max(1, round(patch * half)))
+    top = int(np.clip(round(y0 + patch / 2 - h / 2), 0, size_y - h))
+    left = int(np.clip(round(x0 + patch / 2 - w / 2), 0, size_x - w))
+    window = torch.from_numpy(np.ascontiguousarray(image[None, :, top:top + h, left:left + w], dtype=np.float32))
+    out = F.interpolate(window, size=(patch, patch), mode='bilinear', align_corners=False, antialias=True)
+    return np.clip(np.rint(out[0].numpy()), 0, 255).astype(np.uint8)
 
 
 def crop_origin(mask, size, crop, centred, rng):
@@ -133,6 +151,13 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
     by_class = {c: tr[y[tr] == c] for c in range(len(CLASS_NAMES))}
     defect_tr = tr[y[tr] != FREE]
 
+    jitter = p.get('aspect_jitter', 0.0)
+
+    def patch_pixels(image, y0, x0, rng):
+        if jitter and rng.random() < 0.5:
+            return stretched_crop(image, y0, x0, P, rng.uniform(-jitter, jitter))
+        return image[:, y0:y0 + P, x0:x0 + P]
+
     def batches(rng, epoch):
         items = []
         for c in range(len(CLASS_NAMES)):
@@ -157,7 +182,7 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
         order = rng.permutation(len(items))
         for s in range(0, len(order) - p['batch'] + 1, p['batch']):
             chosen = [items[k] for k in order[s:s + p['batch']]]
-            xs = [images[KERNELS[rng.integers(2)]][i, :, y0:y0 + P, x0:x0 + P] for i, y0, x0, _ in chosen]
+            xs = [patch_pixels(images[KERNELS[rng.integers(2)]][i], y0, x0, rng) for i, y0, x0, _ in chosen]
             xb, _, _ = photometric(np.stack(xs), rng)
             yield torch.from_numpy(xb), torch.tensor([c for *_, c in chosen])
 
