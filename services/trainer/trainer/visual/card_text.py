@@ -183,6 +183,11 @@ overstates quality; quote the validation fold.
 - The heads were fitted on training-image statistics; the networks saw those images, so the heads are
   over-confident before temperature scaling and favour `Free` (the temperatures{' and the class-prior bias' if class_bias is not None else ''}
   correct this on validation).
+- Tiles never seen: the validation images share tiles with the training images (other exposures of the same
+  tile), as the dataset's own held-out split does. On folds grouped by tile the ensemble is markedly weaker (lower
+  accuracy and AUROC, about twice the review rate; `docs/model-quality.md`, "Tiles never seen"), and wide images,
+  which the resize squeezes most, are over-represented among its errors. Check the operating point on a new tile
+  type's own labelled images before trusting `pass`.
 - The aspect ratio is not kept: images far from the dataset's shapes (≈ 100–630 × 220–400 px) are out of scope.
 - The heatmap has 4-pixel cells in the resized image; hairline cracks may show as faint, broken lines.
 """
