@@ -51,5 +51,15 @@ class StretchedCropTest(unittest.TestCase):
         self.assertAlmostEqual(right[:, -1].mean(), 127, delta=1.5)
 
 
+class JitterCardTextTest(unittest.TestCase):
+    def test_the_card_names_the_jitter_only_when_it_is_on(self):
+        from trainer.visual.card_text import jitter_text
+        self.assertEqual(jitter_text({}), '')
+        self.assertEqual(jitter_text({'aspect_jitter': 0.0}), '')
+        text = jitter_text({'aspect_jitter': 0.7})
+        self.assertIn('±0.7', text)
+        self.assertIn('2.0 : 1', text)   # exp(0.7) = 2.01
+
+
 if __name__ == '__main__':
     unittest.main()

@@ -1,4 +1,6 @@
 """MODEL_CARD.md for visual_ensemble."""
+import math
+
 from ..common.card import confusion_table, fmt, metrics_table, per_class_table
 from .data import CLASS_NAMES
 
@@ -16,6 +18,15 @@ def pad_text(p):
     return (f" Each whole image is mirror-padded by {p['pad']} px on every side before the sliding window (inside the "
             'graph; training crops come from images padded the same way), so a defect on the border lies inside '
             'windows rather than only at their edge.')
+
+
+def jitter_text(p):
+    if not p.get('aspect_jitter'):
+        return ''
+    ratio = math.exp(p['aspect_jitter'])
+    return (f" Half of the training patches were cut from a window of another aspect ratio (natural log of the ratio "
+            f"uniform within ±{p['aspect_jitter']}, up to {ratio:.1f} : 1) and resized to the patch, so a defect "
+            "squeezed by the 'fill' resize of a wide or tall image looks like one seen in training.")
 
 
 def split_text(hp):
@@ -114,7 +125,7 @@ normalization happen inside the graphs.
   weight {s['defect_pixel_weight']}; a cell counts as defect if any of its 4 × 4 pixels is. The 4 `Uneven` images
   with empty masks are left out of pixel training.
 - PatchNet: {p['epochs']} epochs, each {p['per_defect_class']} patches per defect class (class-balanced) and
-  {p['negatives']} `Free` patches, batch {p['batch']}, label smoothing {p['label_smoothing']}.{precision_text(p)}{pad_text(p)}
+  {p['negatives']} `Free` patches, batch {p['batch']}, label smoothing {p['label_smoothing']}.{precision_text(p)}{pad_text(p)}{jitter_text(p)}
 - PatchNet fine-tuning: a second cosine cycle of {hp['patch_ft']['epochs']} epochs (lr {hp['patch_ft']['lr']}) from
   the phase-1 weights (its loss was still falling at the end of phase 1).
 - Augmentation: horizontal/vertical flips, ±10 % contrast, ±10 grey-level offset.
@@ -178,8 +189,8 @@ overstates quality; quote the validation fold.
   {'met' if met else 'NOT all met'} on this validation fold — see the table above.
 - One validation fold of {n_val} images ({support_text}): intervals are wide and the rare classes'
   per-class figures rest on a handful of images. This recipe's 5-fold cross-validation through the served
-  models (each fold held out once, `services/trainer/kfold.sh`) is in `docs/model-quality.md`: fold 0 is the
-  best of the five, so quote the mean over folds.
+  models (each fold held out once, `services/trainer/kfold.sh`) is in `docs/model-quality.md`: fold 0 is one of the
+  easier folds, so quote the mean over folds.
 - The heads were fitted on training-image statistics; the networks saw those images, so the heads are
   over-confident before temperature scaling and favour `Free` (the temperatures{' and the class-prior bias' if class_bias is not None else ''}
   correct this on validation).

@@ -29,7 +29,9 @@ HP = dict(seed=20260402, n_folds=5, fold=0,
                      # > 0: half the training patches are cut from a window of another aspect ratio (log ratio
                      # uniform in +-aspect_jitter) and resized to the patch, so a defect squeezed by the 'fill'
                      # resize of a wide or tall image is no stranger to the network (stretched_crop). 0: off.
-                     aspect_jitter=0.0),
+                     # Version 5 sets 0.7 (5-fold, served: accuracy 0.970 -> 0.970, macro-F1 0.940 -> 0.944,
+                     # AUROC 0.984 -> 0.989, review 23 % -> 9 %; docs/model-quality.md "Tiles never seen").
+                     aspect_jitter=0.7),
           seg_ft=dict(epochs=15, lr=1e-3, weight_decay=1e-4, free_repeats=2, defect_pixel_weight=2.0),
           patch_ft=dict(epochs=40, lr=1e-3),
           head_C=1.0,
