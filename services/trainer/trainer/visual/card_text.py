@@ -196,7 +196,7 @@ overstates quality; quote the validation fold.
   correct this on validation).
 - Tiles never seen: the validation images share tiles with the training images (other exposures of the same
   tile), as the dataset's own held-out split does. On folds grouped by tile the ensemble is markedly weaker (lower
-  accuracy and AUROC, about twice the review rate; `docs/model-quality.md`, "Tiles never seen"), and wide images,
+  accuracy and AUROC, a far higher review rate; `docs/model-quality.md`, "Tiles never seen"), and wide images,
   which the resize squeezes most, are over-represented among its errors. Check the operating point on a new tile
   type's own labelled images before trusting `pass`.
 - The aspect ratio is not kept: images far from the dataset's shapes (≈ 100–630 × 220–400 px) are out of scope.
