@@ -31,7 +31,11 @@ HP = dict(seed=20260402, n_folds=5, fold=0,
                      # resize of a wide or tall image is no stranger to the network (stretched_crop). 0: off.
                      # Version 5 sets 0.7 (5-fold, served: accuracy 0.970 -> 0.970, macro-F1 0.940 -> 0.944,
                      # AUROC 0.984 -> 0.989, review 23 % -> 9 %; docs/model-quality.md "Tiles never seen").
-                     aspect_jitter=0.7),
+                     aspect_jitter=0.7,
+                     # > 1: defect images whose mask touches the image border (border_touching) are drawn this many
+                     # times as often as the other images of their class for the PatchNets' defect patches; most
+                     # AUROC losses are such defects (docs/model-quality.md). 1: off, every image equally.
+                     border_weight=1.0),
           seg_ft=dict(epochs=15, lr=1e-3, weight_decay=1e-4, free_repeats=2, defect_pixel_weight=2.0),
           patch_ft=dict(epochs=40, lr=1e-3),
           head_C=1.0,
@@ -78,6 +82,21 @@ def stretched_crop(image, y0, x0, patch, log_aspect):
     window = torch.from_numpy(np.ascontiguousarray(image[None, :, top:top + h, left:left + w], dtype=np.float32))
     out = F.interpolate(window, size=(patch, patch), mode='bilinear', align_corners=False, antialias=True)
     return np.clip(np.rint(out[0].numpy()), 0, 255).astype(np.uint8)
+
+
+def border_touching(masks, margin=2):
+    """Per image: does its mask have a pixel within `margin` pixels of the image border?"""
+    m = masks.reshape(len(masks), masks.shape[-2], masks.shape[-1]) > 0
+    return (m[:, :margin].any((1, 2)) | m[:, -margin:].any((1, 2)) | m[:, :, :margin].any((1, 2))
+            | m[:, :, -margin:].any((1, 2)))
+
+
+def draw_defect_images(rows, n, border, weight, rng):
+    """n training images of one class; images with border[i] weigh `weight` times the others (1: uniform)."""
+    if weight == 1.0:
+        return rng.choice(rows, n)
+    w = np.where(border[rows], weight, 1.0)
+    return rng.choice(rows, n, p=w / w.sum())
 
 
 def crop_origin(mask, size, crop, centred, rng):
@@ -142,6 +161,7 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
     p = dict(hp['patch'], **hp.get(phase, {})) if phase != 'patch' else hp['patch']
     P = PatchNet.PATCH
     has_mask = masks.reshape(len(masks), -1).max(1) > 0
+    border = border_touching(masks)   # before any padding: the image's own border
     pad = hp['patch'].get('pad', 0)
     if model is None:
         torch.manual_seed(hp['seed'] + 1)
@@ -154,6 +174,7 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
     defect_tr = tr[y[tr] != FREE]
 
     jitter = p.get('aspect_jitter', 0.0)
+    border_weight = p.get('border_weight', 1.0)
 
     def patch_pixels(image, y0, x0, rng):
         if jitter and rng.random() < 0.5:
@@ -165,7 +186,7 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
         for c in range(len(CLASS_NAMES)):
             if c == FREE:
                 continue
-            for i in rng.choice(by_class[c], p['per_defect_class']):
+            for i in draw_defect_images(by_class[c], p['per_defect_class'], border, border_weight, rng):
                 y0, x0 = crop_origin(masks[i], size, P, 1.0 if has_mask[i] else 0.0, rng)
                 items.append((i, y0, x0, c))
         for n in range(p['negatives']):
