@@ -19,7 +19,6 @@ import argparse
 import itertools
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -27,6 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from experiments.side_by_side import add_arguments, chosen, run_all
 from trainer.__main__ import REPO_ROOT
 from trainer.common.fit import cosine_lr
 from trainer.common.splits import stratified_holdout
@@ -183,27 +183,16 @@ def summarize(out, names, data):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='experiments.thermal_sweep')
-    ap.add_argument('names', nargs='*', help=f'configurations (default all): {", ".join(CONFIGS)}')
+    add_arguments(ap, CONFIGS, 400.0)
     ap.add_argument('--data', default=DEFAULT_DATA)
-    ap.add_argument('--out', required=True)
-    ap.add_argument('--device', default='cuda')
-    ap.add_argument('--budget', type=float, default=400.0, help='wall seconds per configuration')
-    ap.add_argument('--one', action='store_true', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
-    names = a.names or list(CONFIGS)
-    unknown = [n for n in names if n not in CONFIGS]
-    if unknown:
-        ap.error(f'unknown configurations: {unknown}')
+    names = chosen(ap, a, CONFIGS)
     if a.one:
         train_one(names[0], a.data, a.out, a.budget, a.device)
         return
-    os.makedirs(a.out, exist_ok=True)
     os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')   # deterministic cuBLAS
-    procs = [subprocess.Popen([sys.executable, '-m', 'experiments.thermal_sweep', n, '--one', '--data', a.data,
-                               '--out', a.out, '--device', a.device, '--budget', str(a.budget)],
-                              stdout=open(os.path.join(a.out, f'{n}.log'), 'w'), stderr=subprocess.STDOUT)
-             for n in names]
-    failed = [n for n, p in zip(names, procs) if p.wait() != 0]
+    failed = run_all(names, a.out, lambda n: ['-m', 'experiments.thermal_sweep', n, '--one', '--data', a.data,
+                                              '--out', a.out, '--device', a.device, '--budget', str(a.budget)])
     summarize(a.out, names, a.data)
     if failed:
         sys.exit(f'failed: {failed} (see their .log files in {a.out})')
