@@ -15,7 +15,9 @@ def precision_text(p):
 def pad_text(p):
     if not p.get('pad'):
         return ''
-    return (f" Each whole image is mirror-padded by {p['pad']} px on every side before the sliding window (inside the "
+    how = ('mirror-padded' if p.get('pad_value') is None else
+           f"padded with the constant {p['pad_value']} (in normalized units, below any pixel's value)")
+    return (f" Each whole image is {how} by {p['pad']} px on every side before the sliding window (inside the "
             'graph; training crops come from images padded the same way), so a defect on the border lies inside '
             'windows rather than only at their edge.')
 

@@ -87,13 +87,16 @@ class PatchNet(nn.Module):
     PATCH = 64
     STRIDE = 8
 
-    def __init__(self, mean=128.0, std=40.0, w=24, pad=0):
+    def __init__(self, mean=128.0, std=40.0, w=24, pad=0, pad_value=None):
         super().__init__()
         self.norm = Normalize(mean, std)
-        # pad > 0: the whole image is mirrored outwards by `pad` pixels before the sliding window, so a defect on the
+        # pad > 0: the whole image is padded outwards by `pad` pixels before the sliding window, so a defect on the
         # image's border lies inside some windows instead of only at their edge (training crops come from images
-        # padded the same way). Patches in training are not padded again.
+        # padded the same way). Patches in training are not padded again. pad_value None: mirrored; a number: that
+        # constant in normalized units, chosen outside the range any pixel maps to, so the network can tell the
+        # image's own border from texture (training patches mark their outside pixels as NaN; patch_logits).
         self.pad = int(pad)
+        self.pad_value = None if pad_value is None else float(pad_value)
         self.trunk = nn.Sequential(cbr(1, w), cbr(w, w, 2),                      # /2
                                    cbr(w, 2 * w), cbr(2 * w, 2 * w, 2),          # /4
                                    cbr(2 * w, 4 * w), cbr(4 * w, 4 * w, 2),      # /8
@@ -112,13 +115,19 @@ class PatchNet(nn.Module):
     def window_logits(self, x):
         """Per-window class logits over a whole image (mirror-padded first when pad > 0)."""
         z = self.norm(x)
-        if self.pad:
+        if self.pad and self.pad_value is None:
             z = F.pad(z, [self.pad] * 4, mode='reflect')
+        elif self.pad:
+            z = F.pad(z, [self.pad] * 4, mode='constant', value=self.pad_value)
         return self.windows(z)
 
     def patch_logits(self, x):
-        """The patch classifier: one 64 x 64 training patch -> class logits."""
-        return self.windows(self.norm(x)).flatten(2).mean(2)
+        """The patch classifier: one 64 x 64 training patch -> class logits. With a constant pad_value, NaN pixels
+        of a (float) patch lie outside the image and take that value."""
+        z = self.norm(x)
+        if self.pad_value is not None:
+            z = torch.where(torch.isnan(z), torch.full_like(z, self.pad_value), z)
+        return self.windows(z).flatten(2).mean(2)
 
     def features(self, x):
         return pooled_features(torch.softmax(self.window_logits(x), 1))

@@ -35,7 +35,12 @@ HP = dict(seed=20260402, n_folds=5, fold=0,
                      # > 1: defect images whose mask touches the image border (border_touching) are drawn this many
                      # times as often as the other images of their class for the PatchNets' defect patches; most
                      # AUROC losses are such defects (docs/model-quality.md). 1: off, every image equally.
-                     border_weight=1.0),
+                     border_weight=1.0,
+                     # With pad > 0: None mirrors the image outwards; a number pads it with that constant (in
+                     # normalized units, outside the range of any pixel: -5 is below black for this data's mean and
+                     # spread), so windows at the border know which of their pixels lie outside the image. Training
+                     # patches may then reach outside the image by up to `pad` pixels. Off while pad is 0.
+                     pad_value=None),
           seg_ft=dict(epochs=15, lr=1e-3, weight_decay=1e-4, free_repeats=2, defect_pixel_weight=2.0),
           patch_ft=dict(epochs=40, lr=1e-3),
           head_C=1.0,
@@ -97,6 +102,24 @@ def draw_defect_images(rows, n, border, weight, rng):
         return rng.choice(rows, n)
     w = np.where(border[rows], weight, 1.0)
     return rng.choice(rows, n, p=w / w.sum())
+
+
+def inside_map(size, pad):
+    """uint8 [1,size,size]: 255 on the image, 0 on the `pad`-pixel frame added around it."""
+    m = np.zeros((1, size, size), np.uint8)
+    m[:, pad:size - pad, pad:size - pad] = 255
+    return m
+
+
+def mark_outside(xb, inside, hf, vf):
+    """uint8 patches [B,1,h,w] and their inside maps (before the flips photometric applied) -> float patches whose
+    pixels outside the image are NaN (PatchNet.patch_logits gives them the padding constant)."""
+    inside = inside.copy()
+    inside[hf] = inside[hf][..., ::-1]
+    inside[vf] = inside[vf][..., ::-1, :]
+    x = torch.from_numpy(xb).float()
+    x[torch.from_numpy(np.ascontiguousarray(inside)) < 128] = float('nan')
+    return x
 
 
 def crop_origin(mask, size, crop, centred, rng):
@@ -162,13 +185,17 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
     P = PatchNet.PATCH
     has_mask = masks.reshape(len(masks), -1).max(1) > 0
     border = border_touching(masks)   # before any padding: the image's own border
-    pad = hp['patch'].get('pad', 0)
+    pad, pad_value = hp['patch'].get('pad', 0), hp['patch'].get('pad_value')
     if model is None:
         torch.manual_seed(hp['seed'] + 1)
-        model = PatchNet(mean, std, w=hp.get('patch_width', 24), pad=pad)
-    if pad:  # crops come from the images (and masks) mirrored outwards as the network's graph does
-        images = {k: np.pad(images[k], ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode='reflect') for k in KERNELS}
-        masks = np.pad(masks, ((0, 0), (pad, pad), (pad, pad)), mode='reflect')
+        model = PatchNet(mean, std, w=hp.get('patch_width', 24), pad=pad, pad_value=pad_value)
+    inside = None
+    if pad:  # crops come from the images (and masks) padded outwards as the network's graph does
+        mode = 'reflect' if pad_value is None else 'constant'
+        images = {k: np.pad(images[k], ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode=mode) for k in KERNELS}
+        masks = np.pad(masks, ((0, 0), (pad, pad), (pad, pad)), mode=mode)
+        if pad_value is not None:
+            inside = inside_map(masks.shape[1], pad)
     size = masks.shape[1]
     by_class = {c: tr[y[tr] == c] for c in range(len(CLASS_NAMES))}
     defect_tr = tr[y[tr] != FREE]
@@ -177,9 +204,12 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
     border_weight = p.get('border_weight', 1.0)
 
     def patch_pixels(image, y0, x0, rng):
+        """(patch, its inside map or None): pixels of the image (255) or of the constant padding (0)."""
         if jitter and rng.random() < 0.5:
-            return stretched_crop(image, y0, x0, P, rng.uniform(-jitter, jitter))
-        return image[:, y0:y0 + P, x0:x0 + P]
+            log_aspect = rng.uniform(-jitter, jitter)
+            return (stretched_crop(image, y0, x0, P, log_aspect),
+                    None if inside is None else stretched_crop(inside, y0, x0, P, log_aspect))
+        return image[:, y0:y0 + P, x0:x0 + P], None if inside is None else inside[:, y0:y0 + P, x0:x0 + P]
 
     def batches(rng, epoch):
         items = []
@@ -205,9 +235,11 @@ def fit_patchnet(images, masks, y, tr, ckpt_dir, hp, mean, std, model=None, phas
         order = rng.permutation(len(items))
         for s in range(0, len(order) - p['batch'] + 1, p['batch']):
             chosen = [items[k] for k in order[s:s + p['batch']]]
-            xs = [patch_pixels(images[KERNELS[rng.integers(2)]][i], y0, x0, rng) for i, y0, x0, _ in chosen]
-            xb, _, _ = photometric(np.stack(xs), rng)
-            yield torch.from_numpy(xb), torch.tensor([c for *_, c in chosen])
+            xs, ins = zip(*[patch_pixels(images[KERNELS[rng.integers(2)]][i], y0, x0, rng)
+                            for i, y0, x0, _ in chosen])
+            xb, hf, vf = photometric(np.stack(xs), rng)
+            xb = torch.from_numpy(xb) if inside is None else mark_outside(xb, np.stack(ins), hf, vf)
+            yield xb, torch.tensor([c for *_, c in chosen])
 
     def loss_fn(m, xb, yb):
         return F.cross_entropy(m.patch_logits(xb).float(), yb, label_smoothing=p['label_smoothing'])
