@@ -20,6 +20,7 @@ import os
 
 import numpy as np
 
+from experiments.visual_defect_scores import ensemble_members, member_tensors
 from trainer.__main__ import REPO_ROOT
 from trainer.visual.data import CLASS_NAMES, GOOD_CLASS
 from trainer.visual.tiles import file_number, label_conflicts, load_gray, match_groups, same_tile, signatures
@@ -27,8 +28,6 @@ from trainer.visual.tiles import file_number, label_conflicts, load_gray, match_
 FREE_INDEX = CLASS_NAMES.index(GOOD_CLASS)
 
 DEFAULT_DATA = os.path.join(REPO_ROOT, '..', 'shared', 'datasets', 'magnetic_tile')
-MEMBERS = [('visual_segnet', 'LOGITS_SEG'), ('visual_patchnet', 'LOGITS_PATCH'),
-           ('visual_patchnet_b', 'LOGITS_PATCH_B')]
 
 
 def best_match_elsewhere(sig, fold):
@@ -68,8 +67,9 @@ def score_folds(repos, images, fold):
     probs, heat = np.zeros((len(fold), len(CLASS_NAMES)), np.float32), None
     for k, repo in enumerate(repos):
         va = np.where(fold == k)[0]
-        feeds = {}
-        for name, tensor in MEMBERS:
+        feeds, tensors = {}, member_tensors()
+        for name, _ in ensemble_members(repo):
+            tensor = tensors[name]
             outputs = ['LOGITS', 'HEATMAP'] if name == 'visual_segnet' else ['LOGITS']
             o = run_onnx(model_file(repo, name), {'IMAGE': images[va]}, outputs, batch=16)[0]
             feeds[tensor] = o['LOGITS']
