@@ -33,6 +33,8 @@ N_CLASSES = 12
 CONFIGS = {
     # The members' recipe (ThermalDeepNet width 32, class weights (N / 12 n_c)^0.25), eight seeds at once.
     'm8_e60': dict(members=8, width=32, epochs=60, cwp=0.25),
+    # Twice as long.
+    'm8_e120': dict(members=8, width=32, epochs=120, cwp=0.25),
     # Twice as long, with cutout: one 10 x 10 square per image set to the image's mean (p 0.5).
     'm8_e120_cut': dict(members=8, width=32, epochs=120, cwp=0.25, cutout=10),
     # No class weights: the loss then aims at accuracy itself.
