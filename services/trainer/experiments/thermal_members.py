@@ -3,7 +3,8 @@
 
     cd services/trainer
     /usr/bin/python3 -m experiments.thermal_members pack --out /tmp/thermal.npz      # here: dataset -> arrays
-    python3 -m experiments.thermal_members run --npz /tmp/thermal.npz --out OUT [--device cuda] [--budget 300] [NAME ...]
+    python3 -m experiments.thermal_members run --npz /tmp/thermal.npz --out OUT
+        [--device cuda] [--budget 300] [NAME ...]
 
 M members of the deep member's design (trainer/thermal/model.py ThermalDeepNet: width w, 2-2-2 residual blocks,
 mean and max pooling) train at once as one network whose convolutions have M groups (GroupedDeepNet): member m
@@ -22,12 +23,15 @@ import time
 
 import numpy as np
 import torch
+from scipy.special import softmax
+from sklearn.metrics import f1_score
 import torch.nn.functional as F
 from torch import nn
 
 from experiments.side_by_side import add_arguments, chosen, run_all
 from experiments.thermal_sweep import DEFAULT_DATA, augment
 from trainer.common.fit import cosine_lr
+from trainer.thermal.train import class_weights
 
 N_CLASSES = 12
 CONFIGS = {
@@ -122,34 +126,15 @@ def cutout(x, size, g):
     return torch.where(box[:, None], mean.expand_as(x), x)
 
 
-def class_weights(y, power):
-    counts = np.bincount(y, minlength=N_CLASSES).astype(np.float64)
-    w = (counts.sum() / (N_CLASSES * counts)) ** power
-    return torch.tensor(w / (w * counts).sum() * counts.sum(), dtype=torch.float32)
-
-
-def macro_f1(pred, y):
-    f1 = []
-    for c in range(N_CLASSES):
-        tp = np.sum((pred == c) & (y == c))
-        denom = np.sum(pred == c) + np.sum(y == c)
-        f1.append(2 * tp / denom if denom else 0.0)
-    return float(np.mean(f1))
-
-
-def softmax(z):
-    e = np.exp(z - z.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
-
-
 def ensemble_figures(logits, y):
     """logits [M, n, 12] (each member's) -> {k: (accuracy, macro-F1)} for the mean probability of the first k
     members, k = 1, 2, 4, ..., M."""
-    probs = softmax(logits)
+    probs = softmax(logits, axis=-1)
     out, k = {}, 1
     while k <= len(logits):
         pred = probs[:k].mean(0).argmax(1)
-        out[k] = (float((pred == y).mean()), macro_f1(pred, y))
+        f1 = f1_score(y, pred, average='macro', labels=list(range(N_CLASSES)), zero_division=0)
+        out[k] = (float((pred == y).mean()), float(f1))
         k = k * 2 if k * 2 <= len(logits) or k == len(logits) else len(logits)
     return out
 
@@ -176,7 +161,7 @@ def train_one(name, npz, out, budget, dev):
     xva, yva = torch.from_numpy(x[va]).to(dev), y[va]
     xf = x[tr].astype(np.float32)
     model = GroupedDeepNet(m, cfg['width'], xf.mean(), xf.std()).to(dev).to(memory_format=torch.channels_last)
-    w = class_weights(y[tr], cfg['cwp']).to(dev)
+    w = class_weights(y[tr], N_CLASSES, cfg['cwp']).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=base_lr, weight_decay=5e-4)
     g = torch.Generator(device=dev)
     g.manual_seed(77)

@@ -18,6 +18,7 @@ import os
 import re
 
 import numpy as np
+from scipy.special import softmax
 
 from trainer.visual.data import CLASS_NAMES, GOOD_CLASS
 
@@ -47,14 +48,9 @@ def member_tensors():
             **{spec['name']: spec['tensor'] for spec in HP['patch_extra']}}
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
-
-
 def defect_probabilities(logits, temperature):
     """A member's logits [N, 6] and temperature -> its calibrated P(defect) [N]."""
-    return 1.0 - _softmax(np.asarray(logits, np.float64) / temperature)[:, FREE_INDEX]
+    return 1.0 - softmax(np.asarray(logits, np.float64) / temperature, axis=1)[:, FREE_INDEX]
 
 
 def rule_scores(p):

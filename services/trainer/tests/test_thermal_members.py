@@ -62,7 +62,9 @@ class SideBySideTest(unittest.TestCase):
         import tempfile
         from experiments.side_by_side import run_all
         with tempfile.TemporaryDirectory() as out:
-            failed = run_all(['ok', 'bad'], out, lambda n: ['-c', f"print('{n} ran'); raise SystemExit({int(n == 'bad')})"])
+            def argv_of(name):
+                return ['-c', f"print('{name} ran'); raise SystemExit({int(name == 'bad')})"]
+            failed = run_all(['ok', 'bad'], out, argv_of)
             self.assertEqual(failed, ['bad'])
             self.assertEqual(open(os.path.join(out, 'ok.log')).read(), 'ok ran\n')
             self.assertEqual(open(os.path.join(out, 'bad.log')).read(), 'bad ran\n')

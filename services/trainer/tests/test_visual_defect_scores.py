@@ -15,8 +15,9 @@ from trainer.common.repo_writer import _q, param_value  # noqa: E402
 class VisualDefectScoresTest(unittest.TestCase):
     def test_string_parameter_reads_escaped_json_back(self):
         value = {'note': 'a "quoted" word and a back\\slash', 'n': 2}
+        quoted = _q(param_value(value))
         text = ('parameters {\n  key: "other"\n  value: { string_value: "x" }\n}\n'
-                f'parameters {{\n  key: "calibration_json"\n  value: {{ string_value: {_q(param_value(value))} }}\n}}\n')
+                f'parameters {{\n  key: "calibration_json"\n  value: {{ string_value: {quoted} }}\n}}\n')
         import json
         self.assertEqual(json.loads(string_parameter(text, 'calibration_json')), value)
         self.assertEqual(string_parameter(text, 'other'), 'x')

@@ -113,7 +113,7 @@ class PatchNet(nn.Module):
         return self.fc(pooled)
 
     def window_logits(self, x):
-        """Per-window class logits over a whole image (mirror-padded first when pad > 0)."""
+        """Per-window class logits over a whole image (padded first when pad > 0: mirrored, or with pad_value)."""
         z = self.norm(x)
         if self.pad and self.pad_value is None:
             z = F.pad(z, [self.pad] * 4, mode='reflect')
