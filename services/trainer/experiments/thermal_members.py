@@ -26,11 +26,11 @@ import torch
 from scipy.special import softmax
 from sklearn.metrics import f1_score
 import torch.nn.functional as F
-from torch import nn
 
 from experiments.side_by_side import add_arguments, chosen, run_all
-from experiments.thermal_sweep import DEFAULT_DATA, augment
+from experiments.thermal_sweep import DEFAULT_DATA
 from trainer.common.fit import cosine_lr
+from trainer.thermal.grouped import GroupedDeepNet, augment, member_state_dict  # noqa: F401 (re-exported)
 from trainer.thermal.train import class_weights
 
 N_CLASSES = 12
@@ -48,67 +48,6 @@ CONFIGS = {
 }
 for _k in range(1, 5):
     CONFIGS[f'm8_e60_f{_k}'] = dict(CONFIGS['m8_e60'], fold=_k)
-
-
-class GConvBN(nn.Sequential):
-    def __init__(self, cin, cout, groups, stride=1, k=3, relu=True):
-        layers = [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
-        super().__init__(*(layers + [nn.ReLU(inplace=True)] if relu else layers))
-
-
-class GResBlock(nn.Module):
-    def __init__(self, cin, cout, stride, groups):
-        super().__init__()
-        self.c1 = GConvBN(cin, cout, groups, stride)
-        self.c2 = GConvBN(cout, cout, groups, relu=False)
-        self.skip = (nn.Identity() if stride == 1 and cin == cout else
-                     GConvBN(cin, cout, groups, stride, k=1, relu=False))
-
-    def forward(self, x):
-        return torch.relu(self.c2(self.c1(x)) + self.skip(x))
-
-
-class GroupedDeepNet(nn.Module):
-    """M independent ThermalDeepNet-like members. Input float pixels [B, M, 40, 24] (channel m for member m);
-    output logits [B, M, 12]."""
-
-    def __init__(self, members, width, pixel_mean, pixel_std, blocks=(2, 2, 2)):
-        super().__init__()
-        self.m = members
-        self.pixel_mean, self.pixel_std = float(pixel_mean), float(pixel_std)
-        self.stem = GConvBN(members, members * width, members)
-        layers, cin = [], width
-        for stage, n in enumerate(blocks):
-            cout = width * 2 ** stage
-            for j in range(n):
-                layers.append(GResBlock(members * cin, members * cout, 2 if stage > 0 and j == 0 else 1, members))
-                cin = cout
-        self.body = nn.Sequential(*layers)
-        self.c = cin
-        self.drop = nn.Dropout(0.2)
-        self.fc = nn.Conv1d(members * 2 * cin, members * N_CLASSES, 1, groups=members)
-
-    def forward(self, x):
-        x = (x - self.pixel_mean) / self.pixel_std
-        f = self.body(self.stem(x))
-        b = f.shape[0]
-        pooled = torch.stack([f.mean(dim=(2, 3)).view(b, self.m, self.c), f.amax(dim=(2, 3)).view(b, self.m, self.c)],
-                             2).reshape(b, self.m * 2 * self.c, 1)
-        return self.fc(self.drop(pooled)).view(b, self.m, N_CLASSES)
-
-
-def member_state_dict(net, k):
-    """Member k of a GroupedDeepNet as a state dict of trainer.thermal.model.ThermalDeepNet (same width, blocks)."""
-    out = {'pixel_mean': torch.tensor(net.pixel_mean), 'pixel_std': torch.tensor(net.pixel_std)}
-    for key, v in net.state_dict().items():
-        if key.endswith('num_batches_tracked'):
-            out[key] = v.clone()
-        elif key == 'fc.weight':
-            out[key] = v.view(net.m, N_CLASSES, -1)[k].clone()
-        else:
-            n = v.shape[0] // net.m
-            out[key] = v[k * n:(k + 1) * n].clone()
-    return out
 
 
 def cutout(x, size, g):

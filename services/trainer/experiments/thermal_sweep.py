@@ -31,6 +31,7 @@ from trainer.__main__ import REPO_ROOT
 from trainer.common.fit import cosine_lr
 from trainer.common.splits import stratified_holdout
 from trainer.thermal.data import load
+from trainer.thermal.grouped import augment  # noqa: F401 (re-exported)
 from trainer.thermal.model import ThermalDeepNet
 from trainer.thermal.train import HP, class_weights
 
@@ -59,26 +60,6 @@ class UpNet(ThermalDeepNet):
         x = self.body(self.stem(x))
         pooled = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
         return self.fc(self.drop(pooled))
-
-
-def augment(xb, g):
-    """uint8 [B,1,40,24] on device -> float pixel values: flips, +-2 px shift (edge pad), gain 0.9..1.1."""
-    b = xb.shape[0]
-    x = xb.float()
-    hf = torch.rand(b, device=x.device, generator=g) < 0.5
-    vf = torch.rand(b, device=x.device, generator=g) < 0.5
-    x = torch.where(hf[:, None, None, None], x.flip(3), x)
-    x = torch.where(vf[:, None, None, None], x.flip(2), x)
-    p = F.pad(x, (2, 2, 2, 2), mode='replicate')
-    dy = torch.randint(0, 5, (b,), device=x.device, generator=g)
-    dx = torch.randint(0, 5, (b,), device=x.device, generator=g)
-    iy = (dy[:, None] + torch.arange(40, device=x.device)[None])  # b,40
-    ix = (dx[:, None] + torch.arange(24, device=x.device)[None])  # b,24
-    bi = torch.arange(b, device=x.device)[:, None, None]
-    x = p[:, 0][bi, iy[:, :, None], ix[:, None, :]][:, None]
-    gain = 0.9 + 0.2 * torch.rand(b, 1, 1, 1, device=x.device, generator=g)
-    mean = x.mean(dim=(1, 2, 3), keepdim=True)
-    return ((x - mean) * gain + mean).round().clamp(0, 255)
 
 
 def train_one(name, data, out, budget, dev):

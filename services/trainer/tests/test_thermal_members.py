@@ -1,4 +1,5 @@
-"""The grouped thermal ensemble (experiments/thermal_members.py): M independent members in one network."""
+"""The grouped-members experiment's own pieces (experiments/thermal_members.py); the network itself is tested in
+test_thermal_grouped.py."""
 import os
 import sys
 import unittest
@@ -14,30 +15,6 @@ class ThermalMembersTest(unittest.TestCase):
     def setUp(self):
         global torch
         import torch
-
-    def test_each_member_is_a_thermal_deep_net_on_its_own_channel(self):
-        from experiments.thermal_members import GroupedDeepNet, member_state_dict
-        from trainer.thermal.model import ThermalDeepNet
-        torch.manual_seed(0)
-        grouped = GroupedDeepNet(3, 4, 100.0, 50.0)
-        with torch.no_grad():   # non-trivial batch-norm statistics
-            for mod in grouped.modules():
-                if isinstance(mod, torch.nn.BatchNorm2d):
-                    mod.running_mean.uniform_(-0.5, 0.5)
-                    mod.running_var.uniform_(0.5, 2.0)
-        grouped.eval()
-        x = torch.randint(0, 256, (5, 3, 40, 24)).float()
-        with torch.no_grad():
-            out = grouped(x)
-            self.assertEqual(tuple(out.shape), (5, 3, 12))
-            for k in range(3):
-                single = ThermalDeepNet(12, 4, 100.0, 50.0).eval()
-                single.load_state_dict(member_state_dict(grouped, k))
-                torch.testing.assert_close(out[:, k], single(x[:, k:k + 1]), atol=1e-4, rtol=1e-4)
-            # A member's output does not depend on the other members' channels.
-            x2 = x.clone()
-            x2[:, 1] = 0
-            torch.testing.assert_close(grouped(x2)[:, [0, 2]], out[:, [0, 2]])
 
     def test_ensemble_figures_and_cutout(self):
         from experiments.thermal_members import cutout, ensemble_figures

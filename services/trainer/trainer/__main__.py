@@ -28,6 +28,8 @@ def main(argv=None):
     t.add_argument('--threads', type=int, default=2)
     t.add_argument('--fold', type=int, help='image models: which of the 5 stratified folds to hold out (default 0, the '
                    'shipped models); use with a scratch --repo and --ckpt-dir for k-fold figures')
+    t.add_argument('--device', help="thermal: where the grouped member trains, e.g. 'cuda' (default: HP['device'], "
+                   "the CPU)")
     t.add_argument('--split', choices=['stratified', 'tile'], help="visual: 'tile' keeps every tile's exposures on "
                    "one side of the split (folds for tiles never seen; default 'stratified', the shipped models)")
     v = sub.add_parser('split', help='write the validation fold of an image dataset as a dataset folder (symlinks)')
@@ -37,6 +39,8 @@ def main(argv=None):
     v.add_argument('--fold', type=int, default=0, help='which of the 5 stratified folds (default 0)')
     v.add_argument('--split', choices=['stratified', 'tile'], help="visual: the split the model was trained with")
     args = p.parse_args(argv)
+    if getattr(args, 'device', None) is not None and args.modality != 'thermal':
+        p.error('--device applies to the thermal model only')
     if args.split is not None and args.modality != 'visual':
         p.error('--split applies to the visual model only')
     if args.fold is not None and not 0 <= args.fold < 5:

@@ -11,15 +11,18 @@ OPSET = 17  # the highest opset torch 1.13's exporter supports
 RUNNER = os.path.join(os.path.dirname(__file__), '..', '..', 'tools', 'onnx-run.js')
 
 
-def export_torch(module, example, path, input_names, output_names):
-    """Exports with a dynamic batch dimension on every input and output, then checks the model."""
+def export_torch(module, example, path, input_names, output_names, keep_batchnorm=False):
+    """Exports with a dynamic batch dimension on every input and output, then checks the model. keep_batchnorm:
+    batch-norm layers stay BatchNormalization nodes (inference mode) instead of being folded into the convolutions'
+    weights, so those weights stay exactly as trained (ONNX Runtime folds them itself when a session starts)."""
     import torch  # here, not at the top: the graph builders and their tests run without PyTorch installed
     module.eval()
     dynamic = {n: {0: 'batch'} for n in list(input_names) + list(output_names)}
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    mode = torch.onnx.TrainingMode.PRESERVE if keep_batchnorm else torch.onnx.TrainingMode.EVAL
     with torch.no_grad():
         torch.onnx.export(module, example, path, input_names=list(input_names), output_names=list(output_names),
-                          dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True)
+                          dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=not keep_batchnorm, training=mode)
     model = onnx.load(path)
     onnx.checker.check_model(model)
     return model
@@ -61,3 +64,30 @@ def parity(name, torch_out, onnx_out, bound, log, relative=False):
             raise AssertionError(f'{name}.{key}: PyTorch/ONNX max abs diff {diff} exceeds {bound * scale}')
         worst = max(worst, diff)
     return worst
+
+
+def store_weights_fp16(path, min_elements=1024):
+    """Rewrites the ONNX file at path so that every float32 initializer of at least min_elements values whose
+    values are all exactly float16 numbers (weights trained or carried in fp16) is stored as float16 and cast back
+    to float32 by a Cast node at the start of the graph: half the size, no value changed, fp32 arithmetic (ONNX
+    Runtime folds the casts once, when the session starts). Returns how many were converted."""
+    from onnx import TensorProto, helper, numpy_helper
+    model = onnx.load(path)
+    graph, casts, converted = model.graph, [], 0
+    for init in graph.initializer:
+        if init.data_type != TensorProto.FLOAT:
+            continue
+        arr = numpy_helper.to_array(init)
+        if arr.size < min_elements or not np.array_equal(arr.astype(np.float16).astype(np.float32), arr):
+            continue
+        name = init.name
+        init.CopyFrom(numpy_helper.from_array(arr.astype(np.float16), f'{name}__fp16'))
+        casts.append(helper.make_node('Cast', [f'{name}__fp16'], [name], to=TensorProto.FLOAT,
+                                      name=f'{name}__to_fp32'))
+        converted += 1
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return converted

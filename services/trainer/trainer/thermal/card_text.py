@@ -1,6 +1,7 @@
 """MODEL_CARD.md for thermal_ensemble."""
 from ..common.card import confusion_table, fmt, metrics_table, per_class_table
 from .data import CLASS_NAMES
+from .train import expand_members
 
 
 def schedule_of(spec):
@@ -13,49 +14,93 @@ def schedule_of(spec):
 
 def member_lines(hp, specs, n_params):
     """The pipeline's member steps, numbered from 1."""
-    second = hp['second']
-    lines = [f"""1. `thermal_classifier` (member A) — `IMAGE` UINT8 `[1, 40, 24]` (gray, CHW, raw pixel values; the graph casts to
-   float and normalizes with the training pixel mean/std) → `LOGITS` FP32 `[12]`. A small residual CNN
-   ({n_params[0]:,} parameters, 4 residual blocks, width {hp['width']}).""",
-             f"""2. `thermal_deepnet` (member B) — same input → `LOGITS` `[12]`. A deeper residual CNN ({n_params[1]:,} parameters,
-   blocks {tuple(second['blocks'])} at 40 × 24, 20 × 12 and 10 × 6, width {second['width']})."""]
-    for k, (spec, (name, tensor, _)) in enumerate(zip(hp.get('extra', []), specs[2:])):
-        shape = (f"blocks {tuple(spec['blocks'])} like member B" if spec['arch'] == 'deep' else
-                 '4 residual blocks like member A')
-        lines.append(f"{k + 3}. `{name}` (member {tensor[-1]}) — same input → `LOGITS` `[12]`. A residual CNN "
-                     f"({n_params[k + 2]:,} parameters, {shape}, width {spec['width']}) trained from scratch with its "
-                     f"own seed.")
+    lines = []
+    for k, ((kind, spec), (name, tensor, _)) in enumerate(zip(expand_members(hp), specs)):
+        head = f"{k + 1}. `{name}` (member {tensor[-1]}) — "
+        head += ("`IMAGE` UINT8 `[1, 40, 24]` (gray, CHW, raw pixel values; the graph casts to float and normalizes "
+                 "with the training pixel mean/std)" if k == 0 else 'same input')
+        if kind == 'first':
+            body = f"A small residual CNN ({n_params[k]:,} parameters, 4 residual blocks, width {hp['width']})."
+        elif kind == 'second':
+            second = hp['second']
+            body = (f"A deeper residual CNN ({n_params[k]:,} parameters, blocks {tuple(second['blocks'])} at 40 × 24, "
+                    f"20 × 12 and 10 × 6, width {second['width']}).")
+        elif kind == 'extra':
+            shape = (f"blocks {tuple(spec['blocks'])}" if spec['arch'] == 'deep' else '4 residual blocks')
+            body = (f"A residual CNN ({n_params[k]:,} parameters, {shape}, width {spec['width']}) trained from "
+                    f"scratch with its own seed.")
+        else:
+            body = (f"{spec['members']} residual CNNs in one graph ({n_params[k]:,} parameters in all; each has blocks "
+                    f"{tuple(spec['blocks'])} at 40 × 24, 20 × 12 and 10 × 6, width {spec['width']}, and its own "
+                    f"weights, trained from its own initialization, shuffling and augmentation). The graph feeds the "
+                    f"image to each and returns the log of their mean softmax, so `LOGITS` is the members' average.")
+        lines.append(f"{head} → `LOGITS` FP32 `[12]`. {body}")
     return lines
+
+
+def training_lines(hp):
+    """One bullet per member's training recipe."""
+    out = []
+    for kind, spec in expand_members(hp):
+        if kind == 'first':
+            sch, long = hp.get('schedule'), hp['long']
+            schedule_text = ('cosine over all epochs' if not sch else
+                             f"cosine planned for {sch['planned_epochs']} epochs, cut short at epoch "
+                             f"{sch['shortened_at']}: from there a half-cosine decay to zero at epoch {hp['epochs']}")
+            ft_text = ('' if not hp.get('ft') else f" Then a second cosine cycle (warm restart) of "
+                       f"{hp['ft']['epochs']} epochs at peak lr {hp['ft']['lr']}.")
+            out.append(f"- Member A: {hp['epochs']} epochs at peak lr {hp['lr']} ({schedule_text}), ±8 grey-level "
+                       f"offset jitter.{ft_text} Third phase: a long cosine cycle of {long['epochs']} epochs (peak lr "
+                       f"{long['lr']}) from the phase-2 weights, with milder class weights (power "
+                       f"{long['class_weight_power']}) and no grey-level offset jitter.")
+        elif kind == 'second':
+            second = hp['second']
+            out.append(f"- Member B: from scratch for {second['epochs']} epochs (cosine, peak lr {second['lr']}), "
+                       f"class-weight power {second['class_weight_power']}, no offset jitter.")
+        elif kind == 'extra':
+            out.append(f"- `{spec['name']}`: from scratch for {spec['epochs']} epochs ({schedule_of(spec)}, peak lr "
+                       f"{spec['lr']}, seed {hp['seed']} + {spec['seed_offset']}), class-weight power "
+                       f"{spec['class_weight_power']}, no offset jitter.")
+        else:
+            out.append(f"- `{spec['name']}`: all {spec['members']} members at once (their convolutions grouped), from "
+                       f"scratch for {spec['epochs']} epochs (cosine, peak lr {spec['lr']}, seed {hp['seed']} + "
+                       f"{spec['seed_offset']}), class-weight power {spec['class_weight_power']}, no offset jitter; "
+                       f"each member draws its own batches and augmentation. Forward passes under bfloat16 autocast "
+                       f"(weights, gradients and optimizer in fp32; the exported graph is fp32). Trained on one GPU "
+                       f"(`trainer train thermal --device cuda`, about 3 minutes); the checkpoint carried back keeps "
+                       f"fp16 weights.")
+    return out
+
+
+def epochs_text(hp):
+    parts = []
+    for kind, spec in expand_members(hp):
+        if kind == 'first':
+            parts.append(f"{hp['epochs'] + hp['ft']['epochs'] + hp['long']['epochs']} epochs (member A)")
+        elif kind == 'second':
+            parts.append(f"{hp['second']['epochs']} (member B)")
+        elif kind == 'extra':
+            parts.append(f"{spec['epochs']} ({spec['name']})")
+        else:
+            parts.append(f"{spec['epochs']} epochs for each of the {spec['members']} members of `{spec['name']}`")
+    return ', '.join(parts)
 
 
 def render_card(*, ds, hp, specs, n_train, n_val, members, t_final, ops, thr, summary, ci, uncal, singles, parity, ms, sizes,
                 version, params, models, serve):
     n_params = [sum(p.numel() for p in m.parameters()) for m in models]
-    long, second = hp['long'], hp['second']
     steps = member_lines(hp, specs, n_params)
     mix = ' + '.join(f'{w:.2f}·softmax({tensor} / {t:.4f})' for tensor, t, w in members)
-    extra_training = ''.join(
-        f"\n- `{s['name']}`: from scratch for {s['epochs']} epochs ({schedule_of(s)}, peak lr {s['lr']}, seed "
-        f"{hp['seed']} + {s['seed_offset']}), class-weight power {s['class_weight_power']}, no offset jitter."
-        for s in hp.get('extra', []))
-    epochs_text = ', '.join([f"{hp['epochs'] + hp['ft']['epochs'] + long['epochs']} epochs (member A)",
-                             f"{second['epochs']} (member B)"] +
-                            [f"{s['epochs']} ({s['name']})" for s in hp.get('extra', [])])
     tta_text = ('' if not hp.get('flip_tta') else
                 '\n\nEach member\'s graph averages its logits over the image and its horizontal, vertical and double '
                 'flips (test-time augmentation with the flips used in training; chosen on validation).')
-    precision_text = ('' if hp.get('precision', 'fp32') == 'fp32' else
-                      '\n- Every member\'s forward passes ran under CPU bfloat16 autocast (weights, gradients and optimizer '
-                      'in fp32; the exported graphs are fp32).')
+    cpu_kinds = {kind for kind, _ in expand_members(hp)} - {'grouped'}
+    precision_text = ('' if hp.get('precision', 'fp32') == 'fp32' or not cpu_kinds else
+                      '\n- The CPU-trained members\' forward passes ran under CPU bfloat16 autocast (weights, gradients and '
+                      'optimizer in fp32; the exported graphs are fp32).')
     single_rows = '\n'.join(
         f"| {name} alone (own temperature) | {fmt(s['accuracy'])} | {fmt(s['macro_f1'])} | {fmt(s['auroc'])} |"
         for name, s in singles.items())
-    sch = hp.get('schedule')
-    ft_text = ('' if not hp.get('ft') else
-               f" Then a second cosine cycle (warm restart) of {hp['ft']['epochs']} epochs at peak lr {hp['ft']['lr']}.")
-    schedule_text = ('cosine over all epochs' if not sch else
-                     f"cosine planned for {sch['planned_epochs']} epochs, cut short at epoch {sch['shortened_at']} to "
-                     f"fit the shared CPU budget: from there a half-cosine decay to zero at epoch {hp['epochs']}")
     return f"""# thermal_ensemble — version {version}
 
 Classifies one infrared image of a photovoltaic module (24 × 40 px) into 12 classes (11 anomaly types and
@@ -79,17 +124,12 @@ bytes. Everything the gateway needs is in `config.pbtxt` `parameters` (see the k
   come from the validation part only; the model never trained on it.
 
 ## Training
-- AdamW (lr {hp['lr']}, weight decay {hp['weight_decay']}), {hp['epochs']} epochs, batch {hp['batch']}, 1 warm-up
-  epoch, deterministic seeds ({hp['seed']}), resumable checkpoints. Learning-rate schedule: {schedule_text}.{ft_text}
+- AdamW (weight decay {hp['weight_decay']}), batch {hp['batch']}, 1 warm-up epoch, fixed seeds ({hp['seed']} and
+  offsets), checkpoints after every epoch (an interrupted run resumes).
 - Class imbalance (No-Anomaly is half the data, Diode-Multi < 1 %): cross-entropy weighted by
-  (1/frequency)^{hp['class_weight_power']}, label smoothing {hp['label_smoothing']}.
-- Augmentation: horizontal and vertical flips, ±2 px shifts (edge padding), ±10 % contrast, ±8 grey-level offset.{precision_text}
-- Member A, third phase: a long cosine cycle of {long['epochs']} epochs (peak lr {long['lr']}) from the phase-2
-  weights, with milder class weights (power {long['class_weight_power']}) and no grey-level offset jitter: the first
-  phases under-fitted (training accuracy 0.83), and the absolute grey level is what tells Offline-Module from
-  No-Anomaly.
-- Member B: trained from scratch for {second['epochs']} epochs (cosine, peak lr {second['lr']}), class-weight power
-  {second['class_weight_power']}, no offset jitter.{extra_training}
+  (1/frequency)^power (power per member below), label smoothing {hp['label_smoothing']}.
+- Augmentation: horizontal and vertical flips, ±2 px shifts (edge padding), ±10 % contrast.{precision_text}
+{chr(10).join(training_lines(hp))}
 
 ## Validation results (fold {hp['fold']}, n = {summary['n']})
 {metrics_table(summary, ci)}
@@ -134,8 +174,8 @@ overstates quality; quote the validation fold.
 ## Known limits
 - Quality bar of issue 4 (12-class accuracy ≥ 0.92, anomaly AUROC ≥ 0.97): {'met' if summary['accuracy'] >= 0.92 and (summary['auroc'] or 0) >= 0.97 else 'NOT met'} on this
   validation fold (accuracy {fmt(summary['accuracy'])}, AUROC {fmt(summary['auroc'])}). Training was limited to
-  {epochs_text}
-  of small CNNs on a shared 2-core CPU; published CNNs (0.885–0.921) train deeper nets for far longer.
+  {epochs_text(hp)}
+  of small CNNs trained from scratch; published CNNs (0.885–0.921) train deeper nets for far longer.
 - The intervals above are bootstrap intervals over this fold's validation images, not fold-to-fold spread. This
   recipe's 5-fold cross-validation through the served models (each fold held out once, `services/trainer/kfold.sh
   thermal`) is in `docs/model-quality.md`: quote its mean.

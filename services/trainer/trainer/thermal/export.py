@@ -9,9 +9,9 @@ from ..common.combiner_graph import build_combiner, combine_numpy
 from ..common.flip_mean import FlipMean
 from ..common.mixture import fit_members
 from ..common.log import log
-from ..common.onnx_check import OPSET, export_torch, parity, run_onnx
+from ..common.onnx_check import OPSET, export_torch, parity, run_onnx, store_weights_fp16
 from .data import CLASS_NAMES, GOOD_CLASS, HEIGHT, WIDTH
-from .train import HP, fit_model, predict_logits
+from .train import HP, expand_members, fit_model, predict_logits
 
 TARGET_RECALL = 0.98      # operating point: anomaly recall on validation
 MAX_FALSE_REJECT = 0.02   # at most 2 % of No-Anomaly modules decided 'fail' (the rest of the band goes to review)
@@ -37,14 +37,25 @@ def serve_path_check(ds, va, yv, xv, clf_paths, post_path, probs, p_def, ops, go
 
 
 def member_specs(hp):
-    """[(repository name, combiner input tensor, role)] of every member, in the order fit_model returns them."""
-    specs = [('thermal_classifier', 'LOGITS_A', 'ensemble member A: residual CNN, 4 blocks (uncalibrated logits)'),
-             ('thermal_deepnet', 'LOGITS_B', 'ensemble member B: residual CNN, 6 blocks (uncalibrated logits)')]
-    for k, spec in enumerate(hp.get('extra', [])):
-        letter = chr(ord('C') + k)
-        blocks = sum(spec['blocks']) if spec['arch'] == 'deep' else 4
-        specs.append((spec['name'], f'LOGITS_{letter}',
-                      f'ensemble member {letter}: residual CNN, {blocks} blocks, own seed (uncalibrated logits)'))
+    """[(repository name, combiner input tensor, role)] of every member, in the order fit_model returns them
+    (HP['members']); combiner inputs are lettered A, B, C, ... in that order."""
+    specs = []
+
+    def add(name, role):
+        letter = chr(ord('A') + len(specs))
+        specs.append((name, f'LOGITS_{letter}', f'ensemble member {letter}: {role}'))
+
+    for kind, spec in expand_members(hp):
+        if kind == 'first':
+            add('thermal_classifier', 'residual CNN, 4 blocks (uncalibrated logits)')
+        elif kind == 'second':
+            add('thermal_deepnet', 'residual CNN, 6 blocks (uncalibrated logits)')
+        elif kind == 'extra':
+            blocks = sum(spec['blocks']) if spec['arch'] == 'deep' else 4
+            add(spec['name'], f'residual CNN, {blocks} blocks, own seed (uncalibrated logits)')
+        else:
+            add(spec['name'], f"{spec['members']} residual CNNs of {sum(spec['blocks'])} blocks, own seeds; output: "
+                              f"the log of their mean probability")
     return specs
 
 
@@ -82,8 +93,12 @@ def export_all(args, fitted=None):
     clf_paths = [(tensor, os.path.join(work, f'{name}.onnx')) for name, tensor, _ in specs]
     post_path = os.path.join(work, 'postprocess.onnx')
     onnx_logits, parity_logits, ms = {}, 0.0, 0.0
-    for model, (name, _, _), (tensor, path), lg in zip(models, specs, clf_paths, logits):
-        export_torch(model, torch.zeros(2, 1, HEIGHT, WIDTH, dtype=torch.uint8), path, ['IMAGE'], ['LOGITS'])
+    kinds = [kind for kind, _ in expand_members(hp)]
+    for model, kind, (name, _, _), (tensor, path), lg in zip(models, kinds, specs, clf_paths, logits):
+        export_torch(model, torch.zeros(2, 1, HEIGHT, WIDTH, dtype=torch.uint8), path, ['IMAGE'], ['LOGITS'],
+                     keep_batchnorm=kind == 'grouped')
+        if kind == 'grouped':   # its weights come back from training as fp16 (grouped.compact): stored as such
+            log(f'{name}: {store_weights_fp16(path)} weight tensors stored as fp16 (computed in fp32)')
         out, t = run_onnx(path, {'IMAGE': x[va]}, ['LOGITS'], batch=256)
         onnx_logits[tensor] = out['LOGITS']
         ms += t

@@ -4,6 +4,8 @@ from .train import HP, fit_model
 
 def run(args):
     args.hp = with_fold(HP, getattr(args, 'fold', None))
+    if getattr(args, 'device', None):
+        args.hp = dict(args.hp, device=args.device)
     fitted = fit_model(args.data, args.ckpt_dir, args.hp)
     if args.stage == 'fit':
         return

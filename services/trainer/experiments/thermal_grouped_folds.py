@@ -1,0 +1,58 @@
+"""Thermal: trains the shipped grouped member (HP['grouped'], trainer/thermal/grouped.py) on several folds in a row,
+from the arrays `experiments.thermal_members pack` writes (no dataset folder needed), for a GPU machine. For each
+fold, as soon as it finishes: OUT/thermal_members_f{K}.pt, a compact checkpoint (fp16 weights, no optimizer state)
+that `trainer train thermal --fold K --ckpt-dir DIR` resumes from when it is copied to DIR/thermal/thermal_members.pt
+(export then runs on the CPU), and a line of OUT/folds.jsonl (each member's and the mean's validation accuracy, from
+the GPU, and the wall time).
+
+    cd services/trainer
+    python3 -m experiments.thermal_grouped_folds --npz /tmp/thermal.npz --out OUT --folds 0 1 2 3 4 --device cuda
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+
+from trainer.common.log import log
+from trainer.thermal.data import CLASS_NAMES
+from trainer.thermal.grouped import compact, fit_grouped, val_report
+from trainer.thermal.train import HP, class_weights
+
+
+def train_fold(arrays, fold, out, work, device, hp=HP):
+    x, y, va = arrays['x'], arrays['y'], arrays[f'val{fold}']
+    tr = np.setdiff1d(np.arange(len(y)), va)
+    spec = hp['grouped']
+    ckpt = os.path.join(work, f'f{fold}')   # full per-epoch checkpoints (with optimizer state): not under OUT
+    t0 = time.time()
+    weights = class_weights(y[tr], len(CLASS_NAMES), spec['class_weight_power'])
+    model = fit_grouped(x, y, tr, va, ckpt, spec, hp['seed'] + spec['seed_offset'], weights, batch=hp['batch'],
+                        weight_decay=hp['weight_decay'], label_smoothing=hp['label_smoothing'], log=log,
+                        device=device, precision=spec.get('precision', 'bf16'))
+    wall = time.time() - t0
+    compact(ckpt, spec['name'], os.path.join(out, f"{spec['name']}_f{fold}.pt"))
+    row = {'fold': fold, 'n_train': int(len(tr)), 'n_val': int(len(va)), 'wall_s': round(wall, 1),
+           **val_report(model, x, y, va)}
+    with open(os.path.join(out, 'folds.jsonl'), 'a') as f:
+        f.write(json.dumps(row) + '\n')
+    log(f'fold {fold}: {row}')
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog='experiments.thermal_grouped_folds')
+    ap.add_argument('--npz', required=True)
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--folds', type=int, nargs='+', default=list(range(5)))
+    ap.add_argument('--device', default='cuda')
+    ap.add_argument('--work', default='/tmp/thermal-grouped-work', help='per-epoch checkpoints (resumable)')
+    a = ap.parse_args(argv)
+    os.makedirs(a.out, exist_ok=True)
+    arrays = dict(np.load(a.npz))
+    for fold in a.folds:
+        train_fold(arrays, fold, a.out, a.work, a.device)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,181 @@
+"""The thermal grouped member (trainer/thermal/grouped.py): M independent ThermalDeepNets in one network, its training
+loop's resumption, its served form and the export's fp16 weight storage."""
+import os
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from torch_checks import exported_logits, requires_torch  # noqa: E402
+
+
+def tiny_data(n=96, seed=0):
+    """n uint8 images [n,1,40,24] whose class (of 12) sets a bright square's position, and their labels."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 12
+    x = rng.integers(60, 90, (n, 1, 40, 24)).astype(np.uint8)
+    for i, c in enumerate(y):
+        r, col = divmod(int(c), 3)
+        x[i, 0, r * 10:r * 10 + 6, col * 8:col * 8 + 6] = 220
+    return x, y
+
+
+@requires_torch
+class GroupedNetTest(unittest.TestCase):
+    def setUp(self):
+        global torch
+        import torch
+
+    def randomized(self, members=3, width=4):
+        from trainer.thermal.grouped import GroupedDeepNet
+        torch.manual_seed(0)
+        net = GroupedDeepNet(members, width, 100.0, 50.0)
+        with torch.no_grad():   # non-trivial batch-norm statistics
+            for mod in net.modules():
+                if isinstance(mod, torch.nn.BatchNorm2d):
+                    mod.running_mean.uniform_(-0.5, 0.5)
+                    mod.running_var.uniform_(0.5, 2.0)
+        return net.eval()
+
+    def test_each_member_is_a_thermal_deep_net_on_its_own_channel(self):
+        from trainer.thermal.grouped import member
+        net = self.randomized()
+        x = torch.randint(0, 256, (5, 3, 40, 24)).float()
+        with torch.no_grad():
+            out = net(x)
+            self.assertEqual(tuple(out.shape), (5, 3, 12))
+            for k in range(3):
+                single = member(net, k)
+                self.assertEqual(sum(1 for _ in single.body), 6)   # blocks (2, 2, 2)
+                torch.testing.assert_close(out[:, k], single(x[:, k:k + 1]), atol=1e-4, rtol=1e-4)
+            x2 = x.clone()   # a member's output does not depend on the other members' channels
+            x2[:, 1] = 0
+            torch.testing.assert_close(net(x2)[:, [0, 2]], out[:, [0, 2]])
+
+    def test_served_form_is_the_log_of_the_members_mean_probability_and_exports(self):
+        from trainer.thermal.grouped import MemberMean
+        net = self.randomized()
+        served = MemberMean(net).eval()
+        x = torch.randint(0, 256, (7, 1, 40, 24), dtype=torch.uint8)
+        with torch.no_grad():
+            out = served(x)
+            each = torch.softmax(net(x.float().expand(-1, 3, -1, -1)), dim=2)
+        torch.testing.assert_close(out.exp(), each.mean(1), atol=1e-6, rtol=1e-5)
+        torch.testing.assert_close(out.exp().sum(1), torch.ones(7), atol=1e-5, rtol=0)
+        self.assertEqual(float(served.pixel_mean), 100.0)
+        np.testing.assert_allclose(exported_logits(served, x), out.numpy(), atol=1e-4, rtol=1e-4)
+
+
+@requires_torch
+class FitGroupedTest(unittest.TestCase):
+    SPEC = {'name': 'g', 'members': 2, 'width': 4, 'blocks': (1, 1, 1), 'epochs': 2, 'lr': 3e-3,
+            'class_weight_power': 0.25, 'offset_jitter': 0.0}
+
+    def setUp(self):
+        global torch
+        import torch
+        torch.set_num_threads(1)
+        torch.use_deterministic_algorithms(True)
+        self.x, self.y = tiny_data()
+        self.tr, self.va = np.arange(0, 72), np.arange(72, 96)
+
+    def fit(self, ckpt, log=lambda msg: None, spec=None):
+        from trainer.thermal.grouped import fit_grouped
+        from trainer.thermal.train import class_weights
+        w = class_weights(self.y[self.tr], 12, 0.25)
+        return fit_grouped(self.x, self.y, self.tr, self.va, ckpt, spec or self.SPEC, 5, w, batch=16,
+                           weight_decay=5e-4, label_smoothing=0.05, log=log, device='cpu', precision='fp32')
+
+    def test_an_interrupted_run_resumes_to_the_same_weights_and_a_compact_checkpoint_serves(self):
+        from trainer.thermal.grouped import compact
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            whole = self.fit(a).net.state_dict()
+
+            def stop_in_epoch_two(msg):
+                if 'epoch 2/2' in msg:
+                    raise KeyboardInterrupt
+            with self.assertRaises(KeyboardInterrupt):
+                self.fit(b, stop_in_epoch_two)
+            seen = []
+            resumed = self.fit(b, seen.append).net.state_dict()
+            self.assertIn('resumed g at epoch 1/2', seen)
+            for key, v in whole.items():
+                torch.testing.assert_close(resumed[key], v, atol=0, rtol=0, msg=key)
+            changed = any(not torch.equal(v, self.fit(os.path.join(a, 'other'), spec=dict(self.SPEC, lr=1e-2))
+                                          .net.state_dict()[k]) for k, v in whole.items() if v.is_floating_point())
+            self.assertTrue(changed)   # the comparison above can fail: another recipe gives other weights
+
+            compact(a, 'g', os.path.join(b, 'g.pt'))
+            self.assertLess(os.path.getsize(os.path.join(b, 'g.pt')), os.path.getsize(os.path.join(a, 'g.pt')) / 2)
+            seen = []
+            served = self.fit(b, seen.append)
+            self.assertEqual(seen, ['resumed g at epoch 2/2'])   # finished: nothing trains
+            for key, v in whole.items():
+                if v.is_floating_point():
+                    torch.testing.assert_close(served.net.state_dict()[key], v.half().float(), atol=0, rtol=0)
+
+    def test_an_unfinished_compact_checkpoint_is_refused(self):
+        from trainer.common import checkpoint
+        from trainer.thermal.grouped import compact
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            self.fit(a)
+            state = checkpoint.load(a, 'g')
+            checkpoint.save(a, 'g', dict(state, epoch=1))
+            compact(a, 'g', os.path.join(b, 'g.pt'))
+            with self.assertRaisesRegex(ValueError, 'no optimizer state'):
+                self.fit(b)
+
+
+@requires_torch
+class MembersLayoutTest(unittest.TestCase):
+    def test_members_expand_in_order_and_name_their_combiner_inputs(self):
+        from trainer.thermal.train import HP, expand_members
+        v1 = dict(HP, members=('first', 'second', 'extra'))
+        self.assertEqual([k for k, _ in expand_members(v1)], ['first', 'second', 'extra'])
+        self.assertEqual(expand_members(dict(HP, members=('grouped',))), [('grouped', HP['grouped'])])
+        for bad in [(), ('first', 'first'), ('third',), ('extra',)]:
+            with self.assertRaises(ValueError):
+                expand_members(dict(HP, members=bad, extra=[] if bad == ('extra',) else HP['extra']))
+        from trainer.thermal.export import member_specs
+        self.assertEqual([(n, t) for n, t, _ in member_specs(v1)],
+                         [('thermal_classifier', 'LOGITS_A'), ('thermal_deepnet', 'LOGITS_B'),
+                          ('thermal_net_c', 'LOGITS_C')])
+        self.assertEqual([(n, t) for n, t, _ in member_specs(dict(HP, members=('grouped', 'first')))],
+                         [('thermal_members', 'LOGITS_A'), ('thermal_classifier', 'LOGITS_B')])
+
+
+class Fp16StorageTest(unittest.TestCase):
+    def test_only_exact_fp16_weights_are_stored_as_fp16_and_outputs_do_not_change(self):
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+        from trainer.common.onnx_check import run_onnx, store_weights_fp16
+        rng = np.random.default_rng(3)
+        exact = rng.normal(size=(64, 32)).astype(np.float16).astype(np.float32)
+        inexact = rng.normal(size=(32, 32)).astype(np.float32)
+        small = exact[:2, :2].copy()
+        graph = helper.make_graph(
+            [helper.make_node('MatMul', ['X', 'W1'], ['h']), helper.make_node('MatMul', ['h', 'W2'], ['h2']),
+             helper.make_node('Add', ['h2', 'S'], ['Y'])], 'g',
+            [helper.make_tensor_value_info('X', TensorProto.FLOAT, ['batch', 64])],
+            [helper.make_tensor_value_info('Y', TensorProto.FLOAT, ['batch', 32])],
+            [numpy_helper.from_array(exact, 'W1'), numpy_helper.from_array(inexact, 'W2'),
+             numpy_helper.from_array(small[:1, :1].repeat(32, 1), 'S')])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17)])
+        feed = {'X': rng.normal(size=(5, 64)).astype(np.float32)}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'm.onnx')
+            onnx.save(model, path)
+            before = run_onnx(path, feed, ['Y'])[0]['Y']
+            size = os.path.getsize(path)
+            self.assertEqual(store_weights_fp16(path), 1)   # W1 only: W2 is not exact, S too small
+            types = {i.name: i.data_type for i in onnx.load(path).graph.initializer}
+            self.assertEqual(types, {'W1__fp16': TensorProto.FLOAT16, 'W2': TensorProto.FLOAT,
+                                     'S': TensorProto.FLOAT})
+            self.assertLess(os.path.getsize(path), size - 64 * 32 * 2 + 200)
+            np.testing.assert_array_equal(run_onnx(path, feed, ['Y'])[0]['Y'], before)
+
+
+if __name__ == '__main__':
+    unittest.main()
