@@ -66,9 +66,11 @@ def training_lines(hp):
                        f"scratch for {spec['epochs']} epochs (cosine, peak lr {spec['lr']}, seed {hp['seed']} + "
                        f"{spec['seed_offset']}), class-weight power {spec['class_weight_power']}, no offset jitter; "
                        f"each member draws its own batches and augmentation. Forward passes under bfloat16 autocast "
-                       f"(weights, gradients and optimizer in fp32; the exported graph is fp32). Trained on one GPU "
-                       f"(`trainer train thermal --device cuda`, about 3 minutes); the checkpoint carried back keeps "
-                       f"fp16 weights.")
+                       f"(weights, gradients and optimizer in fp32). Trained on one GPU in about 3 minutes (`trainer "
+                       f"train thermal --device cuda`, or `experiments.thermal_grouped_folds` from packed arrays, as "
+                       f"this version was); the checkpoint carried back to the exporting machine keeps "
+                       f"the weights in fp16, and the graph stores exactly those values in fp16 and computes in fp32 "
+                       f"(batch norm is kept as its own nodes, so no folding rounds the weights again).")
     return out
 
 

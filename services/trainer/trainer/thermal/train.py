@@ -39,9 +39,9 @@ HP = dict(seed=20260401, n_folds=5, fold=0, width=32, epochs=20, schedule={'plan
           # `extra`), 'grouped' (the `grouped` member). Version 1 was ('first', 'second', 'extra').
           members=('grouped',),
           # Eight members of member B's design trained at once (grouped.py), each for 120 epochs (one cosine cycle),
-          # served as one model: the log of their mean probability. On fold 0 their mean alone reached 0.856 against
-          # 0.849 for version 1's three members (docs/model-quality.md). `device` picks where it trains: 'cuda'
-          # takes about 3 minutes per fold on one GPU; the CPU takes about 8 core-hours.
+          # served as one model: the log of their mean probability (version 2). Fold 0, served: 0.855 against 0.849
+          # for version 1's three members (docs/model-quality.md). `device` picks where it trains: 'cuda' takes
+          # about 3 minutes per fold on one GPU (an H200); the CPU about 9 core-hours (2.8 s a step of 1,024 images).
           grouped={'name': 'thermal_members', 'members': 8, 'width': 32, 'blocks': (2, 2, 2), 'epochs': 120,
                    'lr': 3e-3, 'seed_offset': 41, 'class_weight_power': 0.25, 'offset_jitter': 0.0,
                    'precision': 'bf16'},
