@@ -54,6 +54,19 @@ class GroupedNetTest(unittest.TestCase):
             x2[:, 1] = 0
             torch.testing.assert_close(net(x2)[:, [0, 2]], out[:, [0, 2]])
 
+    def test_the_first_k_members_are_the_same_networks(self):
+        from trainer.thermal.grouped import first_members
+        net = self.randomized(members=4)
+        sub = first_members(net, 2)
+        self.assertEqual(sub.m, 2)
+        x = torch.randint(0, 256, (5, 4, 40, 24)).float()
+        with torch.no_grad():
+            torch.testing.assert_close(sub(x[:, :2]), net(x)[:, :2], atol=1e-5, rtol=1e-5)
+        self.assertEqual(float(sub.pixel_mean), 100.0)
+        for bad in (0, 5):
+            with self.assertRaises(ValueError):
+                first_members(net, bad)
+
     def test_served_form_is_the_log_of_the_members_mean_probability_and_exports(self):
         from trainer.thermal.grouped import MemberMean
         net = self.randomized()

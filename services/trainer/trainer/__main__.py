@@ -30,6 +30,8 @@ def main(argv=None):
                    'shipped models); use with a scratch --repo and --ckpt-dir for k-fold figures')
     t.add_argument('--device', help="thermal: where the grouped member trains, e.g. 'cuda' (default: HP['device'], "
                    "the CPU)")
+    t.add_argument('--serve-members', type=int, help="thermal: serve only the first K of the grouped member's "
+                   "networks (cheaper on a CPU; default: all)")
     t.add_argument('--split', choices=['stratified', 'tile'], help="visual: 'tile' keeps every tile's exposures on "
                    "one side of the split (folds for tiles never seen; default 'stratified', the shipped models)")
     v = sub.add_parser('split', help='write the validation fold of an image dataset as a dataset folder (symlinks)')
@@ -39,8 +41,9 @@ def main(argv=None):
     v.add_argument('--fold', type=int, default=0, help='which of the 5 stratified folds (default 0)')
     v.add_argument('--split', choices=['stratified', 'tile'], help="visual: the split the model was trained with")
     args = p.parse_args(argv)
-    if getattr(args, 'device', None) is not None and args.modality != 'thermal':
-        p.error('--device applies to the thermal model only')
+    for flag in ('device', 'serve_members'):
+        if getattr(args, flag, None) is not None and args.modality != 'thermal':
+            p.error(f"--{flag.replace('_', '-')} applies to the thermal model only")
     if args.split is not None and args.modality != 'visual':
         p.error('--split applies to the visual model only')
     if args.fold is not None and not 0 <= args.fold < 5:

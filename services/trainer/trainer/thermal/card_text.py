@@ -1,6 +1,7 @@
 """MODEL_CARD.md for thermal_ensemble."""
 from ..common.card import confusion_table, fmt, metrics_table, per_class_table
 from .data import CLASS_NAMES
+from .grouped import served_count
 from .train import expand_members
 
 
@@ -30,7 +31,7 @@ def member_lines(hp, specs, n_params):
             body = (f"A residual CNN ({n_params[k]:,} parameters, {shape}, width {spec['width']}) trained from "
                     f"scratch with its own seed.")
         else:
-            body = (f"{spec['members']} residual CNNs in one graph ({n_params[k]:,} parameters in all; each has blocks "
+            body = (f"{served_count(spec)} residual CNNs in one graph ({n_params[k]:,} parameters in all; each has blocks "
                     f"{tuple(spec['blocks'])} at 40 × 24, 20 × 12 and 10 × 6, width {spec['width']}, and its own "
                     f"weights, trained from its own initialization, shuffling and augmentation). The graph feeds the "
                     f"image to each and returns the log of their mean softmax, so `LOGITS` is the members' average.")
@@ -66,12 +67,17 @@ def training_lines(hp):
                        f"scratch for {spec['epochs']} epochs (cosine, peak lr {spec['lr']}, seed {hp['seed']} + "
                        f"{spec['seed_offset']}), class-weight power {spec['class_weight_power']}, no offset jitter; "
                        f"each member draws its own batches and augmentation. Forward passes under bfloat16 autocast "
-                       f"(weights, gradients and optimizer in fp32). Trained on one GPU in about 3 minutes (`trainer "
+                       f"(weights, gradients and optimizer in fp32).{served_text(spec)} Trained on one GPU in about 3 minutes (`trainer "
                        f"train thermal --device cuda`, or `experiments.thermal_grouped_folds` from packed arrays, as "
                        f"this version was); the checkpoint carried back to the exporting machine keeps "
                        f"the weights in fp16, and the graph stores exactly those values in fp16 and computes in fp32 "
                        f"(batch norm is kept as its own nodes, so no folding rounds the weights again).")
     return out
+
+
+def served_text(spec):
+    k = served_count(spec)
+    return '' if k == spec['members'] else f" Only the first {k} of the {spec['members']} are served (`serve_members`)."
 
 
 def epochs_text(hp):

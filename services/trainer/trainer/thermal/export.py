@@ -11,6 +11,7 @@ from ..common.mixture import fit_members
 from ..common.log import log
 from ..common.onnx_check import OPSET, export_torch, parity, run_onnx, store_weights_fp16
 from .data import CLASS_NAMES, GOOD_CLASS, HEIGHT, WIDTH
+from .grouped import served_count
 from .train import HP, expand_members, fit_model, predict_logits
 
 TARGET_RECALL = 0.98      # operating point: anomaly recall on validation
@@ -54,7 +55,7 @@ def member_specs(hp):
             blocks = sum(spec['blocks']) if spec['arch'] == 'deep' else 4
             add(spec['name'], f'residual CNN, {blocks} blocks, own seed (uncalibrated logits)')
         else:
-            add(spec['name'], f"{spec['members']} residual CNNs of {sum(spec['blocks'])} blocks, own seeds; output: "
+            add(spec['name'], f"{served_count(spec)} residual CNNs of {sum(spec['blocks'])} blocks, own seeds; output: "
                               f"the log of their mean probability")
     return specs
 

@@ -104,14 +104,42 @@ def member_state_dict(net, k):
     return out
 
 
-def member(net, k):
-    """Member k as a ThermalDeepNet in eval mode."""
+def served_count(spec):
+    """How many of the grouped member's networks the served graph holds."""
+    return spec.get('serve_members') or spec['members']
+
+
+def first_members(net, k):
+    """A GroupedDeepNet holding only the first k members of `net` (same weights), in eval mode: a cheaper served
+    model from the same training (HP['grouped']['serve_members'])."""
+    if not 1 <= k <= net.m:
+        raise ValueError(f'serve_members must be between 1 and {net.m}, got {k}')
+    blocks, width = _shape(net)
+    sub = GroupedDeepNet(k, width, 0.0, 1.0, blocks)
+    state = {}
+    for key, v in net.state_dict().items():
+        if key.endswith('num_batches_tracked') or key in ('pixel_mean', 'pixel_std'):
+            state[key] = v.clone()
+        else:
+            state[key] = v[:v.shape[0] // net.m * k].clone()
+    sub.load_state_dict(state)
+    return sub.eval()
+
+
+def _shape(net):
+    """(blocks per stage, width) of a GroupedDeepNet."""
     blocks = []
     for layer in net.body:
         if layer.c1[0].stride[0] == 2 or not blocks:
             blocks.append(0)
         blocks[-1] += 1
-    single = ThermalDeepNet(N_CLASSES, net.stem[0].out_channels // net.m, 0.0, 1.0, tuple(blocks))
+    return tuple(blocks), net.stem[0].out_channels // net.m
+
+
+def member(net, k):
+    """Member k as a ThermalDeepNet in eval mode."""
+    blocks, width = _shape(net)
+    single = ThermalDeepNet(N_CLASSES, width, 0.0, 1.0, blocks)
     single.load_state_dict(member_state_dict(net, k))
     return single.eval()
 

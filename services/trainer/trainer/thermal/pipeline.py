@@ -6,6 +6,8 @@ def run(args):
     args.hp = with_fold(HP, getattr(args, 'fold', None))
     if getattr(args, 'device', None):
         args.hp = dict(args.hp, device=args.device)
+    if getattr(args, 'serve_members', None) is not None:
+        args.hp = dict(args.hp, grouped=dict(args.hp['grouped'], serve_members=args.serve_members))
     fitted = fit_model(args.data, args.ckpt_dir, args.hp)
     if args.stage == 'fit':
         return

@@ -7,7 +7,7 @@ from ..common.fit import fit
 from ..common.log import log
 from ..common.splits import stratified_holdout
 from .data import CLASS_NAMES, load
-from .grouped import fit_grouped, val_report
+from .grouped import MemberMean, first_members, fit_grouped, val_report
 from .model import ThermalDeepNet, ThermalNet
 
 HP = dict(seed=20260401, n_folds=5, fold=0, width=32, epochs=20, schedule={'planned_epochs': 30, 'shortened_at': 10},
@@ -44,7 +44,10 @@ HP = dict(seed=20260401, n_folds=5, fold=0, width=32, epochs=20, schedule={'plan
           # about 3 minutes per fold on one GPU (an H200); the CPU about 9 core-hours (2.8 s a step of 1,024 images).
           grouped={'name': 'thermal_members', 'members': 8, 'width': 32, 'blocks': (2, 2, 2), 'epochs': 120,
                    'lr': 3e-3, 'seed_offset': 41, 'class_weight_power': 0.25, 'offset_jitter': 0.0,
-                   'precision': 'bf16'},
+                   'precision': 'bf16',
+                   # None serves every member; k < members serves only the first k (same training): k = 4 halves the
+                   # CPU per item for about 0.2 points of accuracy (docs/model-quality.md). `--serve-members K`.
+                   'serve_members': None},
           device='cpu')
 MEMBER_KINDS = ('first', 'second', 'extra', 'grouped')
 
@@ -139,6 +142,10 @@ def fit_grouped_member(x, y, tr, va, ckpt_dir, hp=HP):
                         weight_decay=hp['weight_decay'], label_smoothing=hp['label_smoothing'], log=log,
                         device=hp.get('device', 'cpu'), precision=spec.get('precision', 'bf16'))
     log(f"{spec['name']}: validation {val_report(model, x, y, va)}")
+    k = spec.get('serve_members')
+    if k is not None and k != spec['members']:
+        model = MemberMean(first_members(model.net, k)).eval()
+        log(f"{spec['name']}: serving the first {k} of {spec['members']} members: {val_report(model, x, y, va)}")
     return model
 
 
