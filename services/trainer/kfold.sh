@@ -9,6 +9,9 @@
 # REPO_0=$PWD/triton-model-repo for the shipped models (trained without fold 0).
 # SPLIT=tile (visual only) holds out folds grouped by tile instead, for figures on tiles never seen; its default
 # WORK is /tmp/kfold-tile, and no fold of it is the shipped model's.
+# MEMBERS_FROM=DIR (thermal only): take each fold's trained grouped member from DIR/thermal_members_f<k>.pt (the
+# compact checkpoints experiments/thermal_grouped_folds.py writes on a GPU machine), so the fold is only exported
+# here; without it the member trains on this CPU (hours per fold).
 set -euo pipefail
 modality=${1:?usage: kfold.sh visual|thermal [FOLD ...]}
 shift
@@ -36,6 +39,12 @@ for k in "${folds[@]}"; do
   repo=${!repo_var:-$work/$modality-f$k-repo}
   data="$work/$modality-f$k-val"
   report="$work/evaluate-$model-fold$k.json"
+  if [ -n "${MEMBERS_FROM:-}" ] && [ "$modality" = thermal ] && [ -z "${!repo_var:-}" ]; then
+    src="$MEMBERS_FROM/thermal_members_f$k.pt"
+    [ -f "$src" ] || { echo "kfold.sh: MEMBERS_FROM has no $src" >&2; exit 2; }
+    mkdir -p "$work/f$k/thermal"
+    cp "$src" "$work/f$k/thermal/thermal_members.pt"
+  fi
   if [ ! -f "$repo/$model/config.pbtxt" ]; then   # written last: its presence means the fold is trained
     (cd "$here" && /usr/bin/python3 -m trainer train "$modality" --fold "$k" --repo "$repo" \
       --ckpt-dir "$work/f$k" --version 1 --threads "$threads" "${split_args[@]}")
