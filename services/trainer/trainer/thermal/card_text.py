@@ -90,7 +90,7 @@ def epochs_text(hp):
         elif kind == 'extra':
             parts.append(f"{spec['epochs']} ({spec['name']})")
         else:
-            parts.append(f"{spec['epochs']} epochs for each of the {spec['members']} members of `{spec['name']}`")
+            parts.append(f"{spec['epochs']} epochs (each of the {spec['members']} members of `{spec['name']}`)")
     return ', '.join(parts)
 
 
