@@ -44,6 +44,11 @@ def main(argv=None):
     for flag in ('device', 'serve_members'):
         if getattr(args, flag, None) is not None and args.modality != 'thermal':
             p.error(f"--{flag.replace('_', '-')} applies to the thermal model only")
+    if getattr(args, 'device', None) is not None and args.device.startswith('cuda'):
+        import torch
+        if not torch.cuda.is_available():
+            p.error(f'--device {args.device}: PyTorch sees no CUDA device on this machine; train the thermal member '
+                    'on a GPU machine (services/trainer/README.md, Train) or leave --device out for the CPU')
     if args.split is not None and args.modality != 'visual':
         p.error('--split applies to the visual model only')
     if args.fold is not None and not 0 <= args.fold < 5:
