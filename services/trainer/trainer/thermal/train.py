@@ -141,8 +141,7 @@ def fit_grouped_member(x, y, tr, va, ckpt_dir, hp=HP):
     model = fit_grouped(x, y, tr, va, ckpt_dir, spec, hp['seed'] + spec['seed_offset'], weights, batch=hp['batch'],
                         weight_decay=hp['weight_decay'], label_smoothing=hp['label_smoothing'], log=log,
                         device=hp.get('device', 'cpu'), precision=spec.get('precision', 'bf16'))
-    log(f"{spec['name']}: validation {val_report(model, x, y, va)}")
-    k = spec.get('serve_members')
+    k = spec.get('serve_members')   # (the members' validation accuracies are in the last epoch's log line)
     if k is not None and k != spec['members']:
         model = MemberMean(first_members(model.net, k)).eval()
         log(f"{spec['name']}: serving the first {k} of {spec['members']} members: {val_report(model, x, y, va)}")
