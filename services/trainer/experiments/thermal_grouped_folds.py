@@ -16,23 +16,19 @@ import time
 import numpy as np
 
 from trainer.common.log import log
-from trainer.thermal.data import CLASS_NAMES
-from trainer.thermal.grouped import compact, fit_grouped, val_report
-from trainer.thermal.train import HP, class_weights
+from trainer.thermal.grouped import compact, val_report
+from trainer.thermal.train import HP, fit_grouped_member
 
 
 def train_fold(arrays, fold, out, work, device, hp=HP):
     x, y, va = arrays['x'], arrays['y'], arrays[f'val{fold}']
     tr = np.setdiff1d(np.arange(len(y)), va)
-    spec = hp['grouped']
+    name = hp['grouped']['name']
     ckpt = os.path.join(work, f'f{fold}')   # full per-epoch checkpoints (with optimizer state): not under OUT
     t0 = time.time()
-    weights = class_weights(y[tr], len(CLASS_NAMES), spec['class_weight_power'])
-    model = fit_grouped(x, y, tr, va, ckpt, spec, hp['seed'] + spec['seed_offset'], weights, batch=hp['batch'],
-                        weight_decay=hp['weight_decay'], label_smoothing=hp['label_smoothing'], log=log,
-                        device=device, precision=spec.get('precision', 'bf16'))
+    model = fit_grouped_member(x, y, tr, va, ckpt, dict(hp, device=device))   # the trainer's own recipe
     wall = time.time() - t0
-    compact(ckpt, spec['name'], os.path.join(out, f"{spec['name']}_f{fold}.pt"))
+    compact(ckpt, name, os.path.join(out, f'{name}_f{fold}.pt'))
     row = {'fold': fold, 'n_train': int(len(tr)), 'n_val': int(len(va)), 'wall_s': round(wall, 1),
            **val_report(model, x, y, va)}
     with open(os.path.join(out, 'folds.jsonl'), 'a') as f:

@@ -90,17 +90,23 @@ class MemberMean(nn.Module):
         return torch.logsumexp(logp, dim=1) - math.log(self.net.m)
 
 
-def member_state_dict(net, k):
-    """Member k of a GroupedDeepNet as a state dict of trainer.thermal.model.ThermalDeepNet (same width, blocks)."""
+def _member_slice(net, lo, hi):
+    """The state of members lo..hi-1 of a GroupedDeepNet: every per-member tensor is split along its first
+    dimension, member by member; the pixel statistics and batch counters are shared."""
     out = {}
     for key, v in net.state_dict().items():
         if key.endswith('num_batches_tracked') or key in ('pixel_mean', 'pixel_std'):
             out[key] = v.clone()
-        elif key == 'fc.weight':
-            out[key] = v.view(net.m, N_CLASSES, -1)[k].clone()
         else:
             n = v.shape[0] // net.m
-            out[key] = v[k * n:(k + 1) * n].clone()
+            out[key] = v[lo * n:hi * n].clone()
+    return out
+
+
+def member_state_dict(net, k):
+    """Member k of a GroupedDeepNet as a state dict of trainer.thermal.model.ThermalDeepNet (same width, blocks)."""
+    out = _member_slice(net, k, k + 1)
+    out['fc.weight'] = out['fc.weight'].view(N_CLASSES, -1)   # grouped Conv1d [12, 2c, 1] -> Linear [12, 2c]
     return out
 
 
@@ -116,13 +122,7 @@ def first_members(net, k):
         raise ValueError(f'serve_members must be between 1 and {net.m}, got {k}')
     blocks, width = _shape(net)
     sub = GroupedDeepNet(k, width, 0.0, 1.0, blocks)
-    state = {}
-    for key, v in net.state_dict().items():
-        if key.endswith('num_batches_tracked') or key in ('pixel_mean', 'pixel_std'):
-            state[key] = v.clone()
-        else:
-            state[key] = v[:v.shape[0] // net.m * k].clone()
-    sub.load_state_dict(state)
+    sub.load_state_dict(_member_slice(net, 0, k))
     return sub.eval()
 
 

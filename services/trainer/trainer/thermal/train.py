@@ -101,7 +101,7 @@ def make_loss(weights, label_smoothing):
 
 
 def fit_model(data_dir, ckpt_dir, hp=HP):
-    """Every ensemble member: (ds, x, y, tr, va, [first, second, *extra])."""
+    """Every ensemble member, in HP['members'] order: (ds, x, y, tr, va, models)."""
     ds, x, y = load(data_dir)
     tr, va = stratified_holdout(y, hp['n_folds'], hp['fold'], hp['seed'])
     models = []
@@ -136,6 +136,8 @@ def expand_members(hp):
 
 
 def fit_grouped_member(x, y, tr, va, ckpt_dir, hp=HP):
+    """The grouped member (HP['grouped']) on hp['device'], served as MemberMean (its first serve_members networks
+    when that is set)."""
     spec = hp['grouped']
     weights = class_weights(y[tr], len(CLASS_NAMES), spec['class_weight_power'])
     model = fit_grouped(x, y, tr, va, ckpt_dir, spec, hp['seed'] + spec['seed_offset'], weights, batch=hp['batch'],
