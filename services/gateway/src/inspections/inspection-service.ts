@@ -7,6 +7,7 @@ import type { InspectionInput } from '../http/inspection-request';
 import type { GatewayMetrics } from '../monitoring/gateway-metrics';
 import { decideInspection, itemOutputs, requestedOutputs } from '../postprocess';
 import type { ModelContract } from '../routing/contract-types';
+import { ModelContractError } from '../routing/model-contract-error';
 import type { InspectionResult } from './inspection-result';
 import type { ModelRunner, RunSpec } from './model-runner';
 
@@ -116,6 +117,27 @@ export class InspectionService {
     return decided.result;
   }
 
+  /**
+   * The route's contract. A model the caller named whose config is no inspection contract (an ensemble's
+   * component, say) is the caller's mistake: 400. On the modality's own route it stays a configuration error.
+   */
+  private async contractFor(
+    route: { model: string; version?: string },
+    requested: unknown,
+  ): Promise<ModelContract> {
+    try {
+      return await this.deps.contracts.get(route.model, route.version);
+    } catch (err) {
+      if (!(err instanceof ModelContractError) || typeof requested !== 'string' || requested === '')
+        throw err;
+      throw new InputError(
+        `model '${route.model}' cannot serve inspections: its config is not a complete gateway contract ` +
+          '(is it a component of an ensemble?); name an ensemble, or leave model out for the modality default',
+        { cause: err, details: { model: route.model, contractKeys: err.keys } },
+      );
+    }
+  }
+
   /** Routing, preprocessing, inference and postprocessing of one item, without recording it. */
   async decide(input: InspectionInput, ctx: { requestId: string }): Promise<DecidedInspection> {
     const started = performance.now();
@@ -126,7 +148,7 @@ export class InspectionService {
       model: input.model,
       version: input.version,
     });
-    const contract = await this.deps.contracts.get(route.model, route.version);
+    const contract = await this.contractFor(route, input.model);
     if (contract.modality !== input.modality) {
       throw new InputError(
         `model '${contract.model}' takes ${contract.modality} input, not ${input.modality}`,
