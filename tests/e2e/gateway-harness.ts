@@ -12,13 +12,19 @@ export const GATEWAY_FIXTURES = path.join(REPO_ROOT, 'tests/fixtures/gateway_rep
 /**
  * Starts the gateway exactly as `npm start` does (embedded model-server), on a free port, on the fixture models
  * unless `env` says otherwise (an empty string removes a variable, so the gateway's own default applies).
+ * Unless `env` names a DATA_DIR, the gateway gets a fresh one (embedded database and image store) that its `stop()`
+ * deletes, so test runs leave nothing behind in the temporary directory.
  */
 export async function startTestGateway(
   env: Record<string, string> = {},
 ): Promise<{ gateway: RunningGateway; url: string }> {
+  const ownDataDir =
+    env.DATA_DIR === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-e2e-')) : undefined;
+  const removeOwnDataDir = () => {
+    if (ownDataDir) fs.rmSync(ownDataDir, { recursive: true, force: true });
+  };
   const vars: Record<string, string> = {
-    // Each test file gets its own embedded database and image store.
-    DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-e2e-')),
+    ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}),
     PORT: '0',
     HOST: '127.0.0.1',
     MODEL_REPOSITORY: GATEWAY_FIXTURES,
@@ -27,9 +33,25 @@ export async function startTestGateway(
     ...env,
   };
   for (const [key, value] of Object.entries(vars)) if (value === '') delete vars[key];
-  const config = loadConfig(vars);
-  const gateway = await startGateway(config, pino({ level: 'silent' }));
-  return { gateway, url: `http://127.0.0.1:${gateway.port}` };
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(loadConfig(vars), pino({ level: 'silent' }));
+  } catch (err) {
+    removeOwnDataDir();
+    throw err;
+  }
+  const running: RunningGateway = {
+    port: gateway.port,
+    tritonAddresses: gateway.tritonAddresses,
+    stop: async () => {
+      try {
+        await gateway.stop();
+      } finally {
+        removeOwnDataDir();
+      }
+    },
+  };
+  return { gateway: running, url: `http://127.0.0.1:${gateway.port}` };
 }
 
 /** One API key per role, and the `API_KEYS` value that configures them (names `ops`, `line1`, `qa`). */
