@@ -7,6 +7,8 @@ the GPU, and the wall time).
 
     cd services/trainer
     python3 -m experiments.thermal_grouped_folds --npz /tmp/thermal.npz --out OUT --folds 0 1 2 3 4 --device cuda
+
+`--grouped '{"epochs": 240}'` overrides keys of HP['grouped'] for an experiment (the shipped recipe otherwise).
 """
 import argparse
 import json
@@ -43,11 +45,16 @@ def main(argv=None):
     ap.add_argument('--folds', type=int, nargs='+', default=list(range(5)))
     ap.add_argument('--device', default='cuda')
     ap.add_argument('--work', default='/tmp/thermal-grouped-work', help='per-epoch checkpoints (resumable)')
+    ap.add_argument('--grouped', type=json.loads, default={}, help="JSON object of HP['grouped'] keys to override")
     a = ap.parse_args(argv)
+    unknown = sorted(set(a.grouped) - set(HP['grouped']))
+    if unknown:
+        ap.error(f"--grouped: unknown keys {unknown}; HP['grouped'] has {sorted(HP['grouped'])}")
+    hp = dict(HP, grouped=dict(HP['grouped'], **a.grouped))
     os.makedirs(a.out, exist_ok=True)
     arrays = dict(np.load(a.npz))
     for fold in a.folds:
-        train_fold(arrays, fold, a.out, a.work, a.device)
+        train_fold(arrays, fold, a.out, a.work, a.device, hp)
 
 
 if __name__ == '__main__':
