@@ -192,3 +192,27 @@ class Fp16StorageTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+@requires_torch
+class GroupedFoldsScriptTest(unittest.TestCase):
+    """experiments.thermal_grouped_folds: the GPU fold script, run here on the CPU with a tiny recipe."""
+
+    def test_grouped_overrides_change_the_recipe_and_unknown_keys_are_refused(self):
+        import json
+        from experiments import thermal_grouped_folds
+        x, y = tiny_data(n=300)
+        with tempfile.TemporaryDirectory() as d:
+            npz = os.path.join(d, 'tiny.npz')
+            np.savez(npz, x=x, y=y, val0=np.arange(0, 300, 5))
+            out, work = os.path.join(d, 'out'), os.path.join(d, 'work')
+            thermal_grouped_folds.main(['--npz', npz, '--out', out, '--folds', '0', '--device', 'cpu', '--work', work,
+                                        '--grouped', '{"members": 2, "epochs": 1, "width": 4}'])
+            with open(os.path.join(out, 'folds.jsonl')) as f:
+                rows = [json.loads(line) for line in f]
+            self.assertEqual([r['fold'] for r in rows], [0])
+            self.assertEqual(len(rows[0]['members']), 2)
+            self.assertEqual(rows[0]['n_val'], 60)
+            self.assertTrue(os.path.exists(os.path.join(out, 'thermal_members_f0.pt')))
+            with self.assertRaises(SystemExit):
+                thermal_grouped_folds.main(['--npz', npz, '--out', out, '--grouped', '{"epoch": 3}'])
