@@ -66,6 +66,47 @@ class CalibrationTest(unittest.TestCase):
         self.assertLessEqual((p[~d] >= ops['fail_threshold']).mean(), 0.05)
         self.assertLessEqual(ops['review_threshold'], ops['fail_threshold'])
 
+    def test_allowed_misses_bound_the_unseen_escape_rate(self):
+        # (k+1)/(n+1) <= 1 - recall, largest such k; too few defects for any bound: 0
+        self.assertEqual(calibration.allowed_misses(64, 0.98), 0)     # 1/65 = 1.5 %; recall alone would allow 1
+        self.assertEqual(calibration.allowed_misses(1601, 0.98), 31)  # 32/1602 = 2.0 %; recall alone 32
+        self.assertEqual(calibration.allowed_misses(99, 0.98), 1)     # 2/100 exactly
+        self.assertEqual(calibration.allowed_misses(252, 0.9), 24)
+        self.assertEqual(calibration.allowed_misses(10, 0.98), 0)
+
+    def test_review_threshold_keeps_unseen_escapes_within_the_target(self):
+        # Validation and unseen defects drawn from one distribution: over many draws of 64 validation defects the
+        # share of unseen defects scored below the review threshold stays within 2 %; requiring 98 % recall on
+        # validation alone (one miss allowed) lets about 3 % through.
+        rng = np.random.default_rng(5)
+        # Likewise unseen good items failed stay within the false-reject target (0.02, 150 validation good items).
+        escapes, recall_only, rejects = [], [], []
+        for _ in range(400):
+            p = np.concatenate([rng.beta(5, 2, 64), rng.beta(2, 5, 150)])
+            d = np.arange(len(p)) < 64
+            ops = calibration.operating_point(p, d, 0.98, 0.02)
+            unseen = rng.beta(5, 2, 2000)
+            escapes.append((unseen < ops['review_threshold']).mean())
+            recall_only.append((unseen < np.sort(p[d])[1]).mean())
+            rejects.append((rng.beta(2, 5, 2000) >= ops['fail_threshold']).mean())
+            self.assertGreaterEqual((p[d] >= ops['review_threshold']).mean(), 0.98)
+            self.assertLessEqual((p[~d] >= ops['fail_threshold']).mean(), 0.02)
+        self.assertLess(np.mean(escapes), 0.02)
+        self.assertGreater(np.mean(recall_only), 0.025)
+        self.assertLessEqual(np.mean(rejects), 0.0205)
+        self.assertGreater(np.mean(rejects), 0.015)
+
+    def test_model_cards_state_the_review_rule_and_its_bound(self):
+        from trainer.common.card import review_rule_text
+        text = review_rule_text(1601, 0.98, 'anomalous module', 'anomalous modules')
+        self.assertIn('32nd lowest score of the 1601 validation anomalous modules', text)
+        self.assertIn('32/1602 = 2.0 %', text)
+        self.assertNotIn('too few', text)
+        small = review_rule_text(30, 0.98, 'defect image', 'defect images')
+        self.assertIn('the lowest score of the 30', small)
+        self.assertIn('1/31 = 3.2 %', small)
+        self.assertIn('too few validation items', small)
+
     def test_operating_point_over_views_holds_on_each_view(self):
         rng = np.random.default_rng(3)
         d = rng.random(400) < 0.3

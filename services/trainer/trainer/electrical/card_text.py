@@ -1,5 +1,5 @@
 """MODEL_CARD.md for electrical_ensemble."""
-from ..common.card import confusion_table, fmt
+from ..common.card import confusion_table, fmt, review_rule_text
 
 
 # How the member set was chosen (exploration outside this trainer, same splits; figures are fold AUROC mean ± sd).
@@ -56,6 +56,7 @@ def render_card(*, ds, hp, cal, ops, folds, pooled, ci, sizes, parity, ms, versi
                      + (f'{ci[key][0]:.4f} – {ci[key][1]:.4f}' if key in ci else '—') + ' |'
                      for key, v in folds.items())
     met = folds['auroc']['mean'] >= 0.80
+    n_val_defects = pooled['per_class']['fail']['support']
     raw = any(name == 'MEASUREMENTS' for name, _ in cls_inputs)
     cls_in = ' and '.join({'IMPUTED': '`IMPUTED`', 'MEASUREMENTS': '`MEASUREMENTS` (raw, NaN kept)'}[name]
                           for name, _ in cls_inputs)
@@ -109,9 +110,9 @@ fold spread is the figure to quote.
 {rows}
 
 Unsupervised anomaly score alone: out-of-fold AUROC {anomaly_auc:.4f} (mean over folds).
-Operating point: fail recall ≥ {hp['target_recall']} on the pooled out-of-fold predictions →
-`review_threshold` = {ops['review_threshold']:.4f}; `fail_threshold` = {ops['fail_threshold']:.4f} (at most
-{hp['max_false_reject']:.0%} of passing rows decided `fail`). Between the two: `review`.
+Operating point, on the pooled out-of-fold predictions: `review_threshold` = {ops['review_threshold']:.4f};
+`fail_threshold` = {ops['fail_threshold']:.4f} (at most {hp['max_false_reject']:.0%} of passing rows decided `fail`). Between the
+two: `review`. {review_rule_text(n_val_defects, hp['target_recall'], 'failing row', 'failing rows (each once per repeat)')}
 
 ### Pooled out-of-fold confusion at arg-max (rows true, columns predicted)
 {confusion_table(pooled, ['pass', 'fail'])}

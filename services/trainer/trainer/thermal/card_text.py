@@ -1,5 +1,5 @@
 """MODEL_CARD.md for thermal_ensemble."""
-from ..common.card import confusion_table, fmt, metrics_table, per_class_table
+from ..common.card import confusion_table, fmt, metrics_table, per_class_table, review_rule_text
 from .data import CLASS_NAMES
 from .grouped import served_count
 from .train import expand_members
@@ -97,6 +97,7 @@ def epochs_text(hp):
 def render_card(*, ds, hp, specs, n_train, n_val, members, t_final, ops, thr, summary, ci, uncal, singles, parity, ms, sizes,
                 version, params, models, serve):
     n_params = [sum(p.numel() for p in m.parameters()) for m in models]
+    n_val_defects = summary['n'] - summary['per_class']['No-Anomaly']['support']
     steps = member_lines(hp, specs, n_params)
     mix = ' + '.join(f'{w:.2f}·softmax({tensor} / {t:.4f})' for tensor, t, w in members)
     tta_text = ('' if not hp.get('flip_tta') else
@@ -148,8 +149,8 @@ bytes. Everything the gateway needs is in `config.pbtxt` `parameters` (see the k
 | ensemble (served) | {fmt(summary['accuracy'])} | {fmt(summary['macro_f1'])} | {fmt(summary['auroc'])} |
 
 ECE of the mixture without any temperature: {uncal['ece']:.4f}; calibrated: {summary['ece']:.4f}.
-Operating point: target anomaly recall ≥ 0.98 on validation → `review_threshold` = {ops['review_threshold']:.4f};
-`fail_threshold` = {ops['fail_threshold']:.4f} (≤ 2 % of No-Anomaly modules decided `fail`). Between the two the
+Operating point: `review_threshold` = {ops['review_threshold']:.4f}; `fail_threshold` = {ops['fail_threshold']:.4f} (≤ 2 % of
+No-Anomaly modules decided `fail`). {review_rule_text(n_val_defects, 0.98, 'anomalous module', 'anomalous modules')} Between the two the
 decision is `review`. `escape_rate` = anomalies decided `pass`; `false_reject_rate` = No-Anomaly decided `fail`;
 `good_sent_to_review_or_fail` = No-Anomaly not passed.
 

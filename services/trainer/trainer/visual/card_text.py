@@ -1,7 +1,7 @@
 """MODEL_CARD.md for visual_ensemble."""
 import math
 
-from ..common.card import confusion_table, fmt, metrics_table, per_class_table
+from ..common.card import confusion_table, fmt, metrics_table, per_class_table, review_rule_text
 from .data import CLASS_NAMES
 
 
@@ -57,6 +57,7 @@ def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, sum
     """extra: further PatchNets [(model name, combiner input, seed offset, temperature)]."""
     s, p = hp['seg'], hp['patch']
     n_seg = sum(t.numel() for t in seg.parameters())
+    n_val_defects = summary['n'] - summary['per_class']['Free']['support']
     support_text = ', '.join(f"{name} {m['support']}" for name, m in summary['per_class'].items())
     loc_text = ', '.join(f'{k} = {v:.4f}' if isinstance(v, float) else f'{k} = {v}' for k, v in loc.items())
     n_patch = sum(t.numel() for t in patch.parameters())
@@ -143,8 +144,8 @@ normalization happen inside the graphs.
 ## Validation results (fold {hp['fold']}, n = {summary['n']})
 {metrics_table(summary, ci)}
 
-Operating point: defect recall ≥ 0.98 on validation → `review_threshold` = {ops['review_threshold']:.4f};
-`fail_threshold` = {ops['fail_threshold']:.4f} (≤ 2 % of Free images decided `fail`). Both must hold on the validation
+Operating point: `review_threshold` = {ops['review_threshold']:.4f}; `fail_threshold` = {ops['fail_threshold']:.4f} (≤ 2 % of
+Free images decided `fail`). {review_rule_text(n_val_defects, 0.98, 'defect image', 'defect images')} Both must hold on the validation
 images as sharp resizes them (served) and as PIL's Lanczos filter does, a pixel-level perturbation (see Resampler
 robustness): the lower review and the higher fail threshold of the two are kept, a margin for unseen images. `escape_rate` = defects decided
 `pass`; `false_reject_rate` = Free decided `fail`; `good_sent_to_review_or_fail` = Free not passed.
