@@ -60,8 +60,9 @@ def rule_scores(p):
             'mean of the two highest': np.sort(p, 0)[-2:].mean(0), 'maximum': p.max(0)}
 
 
-def score_fold(repo, val):
-    """(labels, {rule: scores}) of one fold: its members and combiner on its validation images."""
+def fold_member_logits(repo, val):
+    """(labels [N], [(member model name, its temperature, its combiner input, its raw logits [N, 6])]) of one fold:
+    the members of its ensemble on its validation images, sharp-decoded as served."""
     from trainer.common.manifest import read_dataset
     from trainer.common.onnx_check import run_onnx
     from trainer.common.serve_check import sharp_decode
@@ -69,13 +70,22 @@ def score_fold(repo, val):
     ds = read_dataset(val)
     y = np.array([CLASS_NAMES.index(r['class']) for r in ds.rows])
     images = sharp_decode([ds.path(r['path']) for r in ds.rows], 256, 256, 'lanczos3', True)
-    tensors, feeds, p, names = member_tensors(), {}, [], []
-    for name, temperature in ensemble_members(repo):
-        names.append(name)
-        feeds[tensors[name]] = run_onnx(model_file(repo, name), {'IMAGE': images}, ['LOGITS'], batch=16)[0]['LOGITS']
-        p.append(defect_probabilities(feeds[tensors[name]], temperature))
+    tensors = member_tensors()
+    return y, [(name, temperature, tensors[name],
+                run_onnx(model_file(repo, name), {'IMAGE': images}, ['LOGITS'], batch=16)[0]['LOGITS'])
+               for name, temperature in ensemble_members(repo)]
+
+
+def score_fold(repo, val):
+    """(labels, {rule: scores}) of one fold: its members and combiner on its validation images."""
+    from trainer.common.onnx_check import run_onnx
+    from experiments.visual_oof_checks import model_file
+    y, members = fold_member_logits(repo, val)
+    feeds = {tensor: logits for _, _, tensor, logits in members}
+    p = np.stack([defect_probabilities(logits, temperature) for _, temperature, _, logits in members])
+    names = [name for name, _, _, _ in members]
     shipped = run_onnx(model_file(repo, 'visual_combiner'), feeds, ['DEFECT_PROB'])[0]['DEFECT_PROB'][:, 0]
-    return y, {'shipped combiner': shipped, **rule_scores(np.stack(p)), **alone(names, np.stack(p))}
+    return y, {'shipped combiner': shipped, **rule_scores(p), **alone(names, p)}
 
 
 def alone(names, p):

@@ -65,6 +65,35 @@ def serve_path_check(images, va, yv, paths, tensors, probs, p_def, ops, good):
     return out
 
 
+def fit_combination(all_logits, yv, patch_tensors, bias_class_names, weights=WEIGHTS):
+    """The combiner's parameters from validation logits: all_logits = [SegNet's, each PatchNet's] ([N, 6] each),
+    patch_tensors the PatchNets' combiner inputs. Each member's temperature, the SegNet's weight (the candidate in
+    `weights` with the lowest validation NLL; the PatchNets share the rest equally), a final temperature on the
+    mixture's log and, for the classes named in bias_class_names, a prior bias. Returns a dict: ta, tps, w_seg,
+    members [(tensor, temperature, weight)], t_final, class_bias (None without bias classes)."""
+    good = CLASS_NAMES.index(GOOD_CLASS)
+    la, lps = all_logits[0], all_logits[1:]
+    ta = calibration.fit_temperature(la, yv)
+    tps = [calibration.fit_temperature(lp, yv) for lp in lps]
+    best = None
+    for w in weights:
+        members = [('LOGITS_SEG', ta, w)] + [(tensor, t, (1 - w) / len(lps)) for tensor, t in zip(patch_tensors, tps)]
+        p, _ = combine_numpy(all_logits, members, good)
+        nll = -np.log(np.clip(p[np.arange(len(yv)), yv], 1e-12, 1)).mean()
+        if best is None or nll < best[0] - 1e-9:
+            best = (nll, w, members)
+    _, w_seg, members = best
+    # Averaging calibrated members leaves the mixture under-confident: one more temperature on its log.
+    log_mix = np.log(np.maximum(mixture(all_logits, members), 1e-30))
+    t_final = calibration.fit_temperature(log_mix, yv)
+    # The heads learnt class frequencies on images their networks had trained on, where defects are easy to see;
+    # on unseen images the mixture over-predicts Free. A bias on the classes in HP['class_bias'], fitted by validation
+    # NLL after the temperature, corrects that prior (None: no bias in the graph).
+    bias_classes = [CLASS_NAMES.index(c) for c in bias_class_names]
+    class_bias = calibration.fit_class_bias(log_mix / t_final, yv, bias_classes) if bias_classes else None
+    return {'ta': ta, 'tps': tps, 'w_seg': w_seg, 'members': members, 't_final': t_final, 'class_bias': class_bias}
+
+
 def export_all(args, fitted):
     ds, images, masks, y, tr, va, seg, patch, extra = fitted
     flips = getattr(args, 'hp', HP).get('flip_tta') or ()
@@ -77,27 +106,12 @@ def export_all(args, fitted):
     # Classifier members after the SegNet: (served model name, combiner input, network).
     patches = [('visual_patchnet', 'LOGITS_PATCH', patch)] + [(s['name'], s['tensor'], m) for s, m in extra]
     lps = [outputs(m, xv)[0] for _, _, m in patches]
-    ta = calibration.fit_temperature(la, yv)
-    tps = [calibration.fit_temperature(lp, yv) for lp in lps]
-    tb = tps[0]
     all_logits = [la] + lps
-    best = None
-    for w in WEIGHTS:
-        members = [('LOGITS_SEG', ta, w)] + [(tensor, t, (1 - w) / len(patches))
-                                             for (_, tensor, _), t in zip(patches, tps)]
-        p, _ = combine_numpy(all_logits, members, good)
-        nll = -np.log(np.clip(p[np.arange(len(yv)), yv], 1e-12, 1)).mean()
-        if best is None or nll < best[0] - 1e-9:
-            best = (nll, w, members)
-    _, w_seg, members = best
-    # Averaging calibrated members leaves the mixture under-confident: one more temperature on its log.
-    log_mix = np.log(np.maximum(mixture(all_logits, members), 1e-30))
-    t_final = calibration.fit_temperature(log_mix, yv)
-    # The heads learnt class frequencies on images their networks had trained on, where defects are easy to see;
-    # on unseen images the mixture over-predicts Free. A bias on the classes in HP['class_bias'], fitted by validation
-    # NLL after the temperature, corrects that prior (None: no bias in the graph).
-    bias_classes = [CLASS_NAMES.index(c) for c in getattr(args, 'hp', HP).get('class_bias', [])]
-    class_bias = calibration.fit_class_bias(log_mix / t_final, yv, bias_classes) if bias_classes else None
+    fit = fit_combination(all_logits, yv, [tensor for _, tensor, _ in patches],
+                          getattr(args, 'hp', HP).get('class_bias', []))
+    ta, tps, w_seg, members, t_final, class_bias = (fit[k] for k in ('ta', 'tps', 'w_seg', 'members', 't_final',
+                                                                     'class_bias'))
+    tb = tps[0]
     probs, p_def = combine_numpy(all_logits, members, good, t_final, class_bias)
     p_def = p_def[:, 0]
     # The thresholds must also hold on the same validation images resized by PIL's Lanczos filter (a pixel-level
