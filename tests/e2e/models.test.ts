@@ -80,9 +80,13 @@ describe('/v1/models', () => {
       auth(STATION),
     );
     expect(((await inspected.json()) as { model: { version: string } }).model.version).toBe('1');
-    expect(
-      (await post('/v1/models/visual_fixture/pin', MLOPS, { version: 7, reason: 'roll back' })).status,
-    ).toBe(400);
+    const unknown = await post('/v1/models/visual_fixture/pin', MLOPS, { version: 7, reason: 'roll back' });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe(
+      "model 'visual_fixture' has no version 7 (versions: 1)",
+    );
+    const noModel = await post('/v1/models/no_such_model/pin', MLOPS, { version: 1, reason: 'roll back' });
+    expect(noModel.status).toBe(404);
     expect(
       (await post('/v1/models/visual_fixture/unpin', MLOPS, { reason: 'release the freeze' })).status,
     ).toBe(200);

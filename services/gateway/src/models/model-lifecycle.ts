@@ -154,11 +154,18 @@ export class ModelLifecycle {
     return result;
   }
 
-  /** Pins (or rolls back) the version requests get by default; the version must be ready. */
+  /** Pins (or rolls back) the version requests get by default; the version must be ready (404 for a model or
+   * version the repository does not have, 400 for one that is there but not loaded). */
   async pin(name: string, version: string, actor: Principal, reason: string): Promise<void> {
     requireReason(reason);
     if (!/^[1-9][0-9]{0,18}$/.test(version)) throw new InputError('version must be a positive integer');
     if (!(await this.triton.modelReady(name, version))) {
+      const summary = (await this.list()).find((m) => m.name === name);
+      if (!summary) throw new NotFoundError(`model '${name}' is not in the repository`);
+      const known = summary.versions.map((v) => v.version).filter((v) => v !== '');
+      if (known.length > 0 && !known.includes(version)) {
+        throw new NotFoundError(`model '${name}' has no version ${version} (versions: ${known.join(', ')})`);
+      }
       throw new InputError(`model '${name}' version ${version} is not ready; load it before pinning`);
     }
     await this.contracts.get(name, version); // a version whose contract does not parse cannot be pinned
