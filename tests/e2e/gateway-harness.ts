@@ -109,3 +109,16 @@ export async function postImage(
   form.set('image', new Blob([bytes]), 'part.jpg');
   return fetch(`${url}/v1/inspections`, { method: 'POST', body: form, headers });
 }
+
+/** POST /v1/inspections with a JSON body (electrical measurements). */
+export async function postInspectionJson(
+  url: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${url}/v1/inspections`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+}

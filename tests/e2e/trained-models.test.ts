@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunningGateway } from '../../services/gateway/src/server';
-import { DATASETS, postImage, startTestGateway } from './gateway-harness';
+import { DATASETS, postImage, postInspectionJson, startTestGateway } from './gateway-harness';
 
 let gateway: RunningGateway;
 let url: string;
@@ -70,15 +70,25 @@ describe('trained ensembles through the gateway', () => {
       .map((name, i) => [name, row[i]] as const)
       .filter(([name]) => /^f\d+$/.test(name))
       .map(([, v]) => (v === undefined || v === '' ? null : Number(v)));
-    const res = await fetch(`${url}/v1/inspections`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ modality: 'electrical', stationId: 'ci', measurements }),
-    });
+    const res = await postInspectionJson(url, { modality: 'electrical', stationId: 'ci', measurements });
     const body = (await res.json()) as Body;
     expect(res.status).toBe(200);
     expect(body.model.name).toBe('electrical_ensemble');
     expect(measurements).toHaveLength(590);
     expect(body.decision).not.toBe('pass');
+  });
+
+  it('electrical_ensemble: a row missing most of its measurements is refused, not decided', async () => {
+    const res = await postInspectionJson(url, {
+      modality: 'electrical',
+      stationId: 'ci',
+      measurements: { f0: 3030.9, f1: 2564 },
+    });
+    const body = (await res.json()) as { error: { message: string; details: Record<string, number> } };
+    expect(res.status).toBe(400);
+    expect(body.error.message).toMatch(
+      /^588 of 590 measurements are missing; this model decides on at most 295/,
+    );
+    expect(body.error.details).toMatchObject({ missing: 588, maxMissing: 295, maxMissingFraction: 0.5 });
   });
 });

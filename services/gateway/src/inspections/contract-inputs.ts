@@ -28,6 +28,7 @@ export class ContractMeasurements implements MeasurementSource {
     const values = validateMeasurements(measurements, {
       featureCount: contract.electrical.featureCount,
       featureNames: contract.electrical.featureNames,
+      maxMissingFraction: contract.electrical.maxMissingFraction,
     });
     return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
   }

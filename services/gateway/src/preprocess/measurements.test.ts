@@ -33,6 +33,30 @@ describe('validateMeasurements', () => {
     ]);
   });
 
+  it('refuses more missing values than the model accepts, sent or absent, naming the counts', () => {
+    const limited = { ...named, maxMissingFraction: 0.34 }; // at most 1 of 3 missing
+    expect([...validateMeasurements([1, null, 3], { ...unnamed, maxMissingFraction: 0.34 })]).toEqual([
+      1,
+      NaN,
+      3,
+    ]);
+    expect([...validateMeasurements({ vdd: 1, leak: 2 }, limited)]).toEqual([1, NaN, 2]);
+    const error = inputError(() => validateMeasurements({ vdd: 1 }, limited));
+    expect(error.message).toBe(
+      '2 of 3 measurements are missing; this model decides on at most 1 missing (34 %), so it will not decide on ' +
+        'imputed values alone',
+    );
+    expect(error.details).toEqual({ missing: 2, featureCount: 3, maxMissing: 1, maxMissingFraction: 0.34 });
+    expect(() => validateMeasurements([NaN, 'NaN', 1], { ...unnamed, maxMissingFraction: 0.34 })).toThrow(
+      /2 of 3 measurements are missing/,
+    );
+    // no limit: every value may be missing
+    expect([...validateMeasurements([null, null, null], unnamed)]).toEqual([NaN, NaN, NaN]);
+    expect(() => validateMeasurements([1, 2, 3], { ...unnamed, maxMissingFraction: 0 })).toThrow(
+      /maxMissingFraction/,
+    );
+  });
+
   it('refuses the wrong number of values', () => {
     expect(inputError(() => validateMeasurements([1, 2], unnamed)).message).toBe(
       'expected 3 measurements, got 2',

@@ -10,6 +10,11 @@ export interface MeasurementSpec {
   /** Feature names in tensor order, when the model declares them (enables the `{name: value}` form). */
   featureNames: string[] | undefined;
   featureCount: number;
+  /**
+   * The largest share of missing values the model accepts (its config's `input_max_missing_fraction`); a request
+   * with more is refused rather than decided on imputed values. Undefined: no limit.
+   */
+  maxMissingFraction?: number | undefined;
 }
 
 /**
@@ -33,14 +38,14 @@ interface Problem {
  */
 export function validateMeasurements(input: unknown, spec: MeasurementSpec): Float32Array {
   assertSpec(spec);
-  if (Array.isArray(input)) return fromArray(input, spec.featureCount);
+  if (Array.isArray(input)) return checkMissing(fromArray(input, spec.featureCount), spec);
   if (isPlainObject(input)) {
     if (spec.featureNames === undefined) {
       throw new InputError(
         `this model does not name its features; send measurements as an array of ${spec.featureCount} numbers`,
       );
     }
-    return fromObject(input, spec.featureNames);
+    return checkMissing(fromObject(input, spec.featureNames), spec);
   }
   throw new InputError(
     `measurements must be an array of ${spec.featureCount} numbers` +
@@ -121,6 +126,27 @@ function parseValue(value: unknown, at: string, problems: Problem[]): number {
   return number;
 }
 
+/** Refuses values with more missing entries than the model accepts (every NaN counts, sent or absent). */
+function checkMissing(values: Float32Array, spec: MeasurementSpec): Float32Array {
+  const limit = spec.maxMissingFraction;
+  if (limit === undefined) return values;
+  let missing = 0;
+  for (const v of values) if (Number.isNaN(v)) missing++;
+  const allowed = Math.floor(limit * values.length + 1e-9);
+  if (missing > allowed) {
+    throw new InputError(
+      `${missing} of ${values.length} measurements are missing; this model decides on at most ${allowed} ` +
+        `missing (${percent(limit)}), so it will not decide on imputed values alone`,
+      { details: { missing, featureCount: values.length, maxMissing: allowed, maxMissingFraction: limit } },
+    );
+  }
+  return values;
+}
+
+function percent(fraction: number): string {
+  return `${Number((fraction * 100).toFixed(1))} %`;
+}
+
 function throwIfProblems(problems: Problem[]): void {
   if (problems.length === 0) return;
   const shown = problems.slice(0, 5).map((p) => `${p.at} ${p.problem}`);
@@ -133,6 +159,10 @@ function throwIfProblems(problems: Problem[]): void {
 function assertSpec(spec: MeasurementSpec): void {
   if (!Number.isSafeInteger(spec.featureCount) || spec.featureCount < 1) {
     throw new Error(`measurement spec: featureCount must be a positive integer, got ${spec.featureCount}`);
+  }
+  const limit = spec.maxMissingFraction;
+  if (limit !== undefined && !(limit > 0 && limit <= 1)) {
+    throw new Error(`measurement spec: maxMissingFraction must be in (0, 1], got ${limit}`);
   }
   const names = spec.featureNames;
   if (names === undefined) return;

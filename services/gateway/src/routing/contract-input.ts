@@ -126,7 +126,12 @@ export function parseElectricalSpec(params: ContractParameters, input: ContractI
   params.oneOf('input_layout', ['N_FEATURES'] as const);
   agree(params, 'input_features', featureCount);
   const names = parseFeatureNames(params, featureCount);
-  return names === undefined ? { featureCount } : { featureCount, featureNames: names };
+  const maxMissingFraction = params.number('input_max_missing_fraction', { above: 0, max: 1 });
+  return {
+    featureCount,
+    ...(names === undefined ? {} : { featureNames: names }),
+    ...(maxMissingFraction === undefined ? {} : { maxMissingFraction }),
+  };
 }
 
 /**

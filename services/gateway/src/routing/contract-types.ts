@@ -32,6 +32,8 @@ export interface ElectricalSpec {
   featureCount: number;
   /** Names in input order; present when the config names the features (a list or an `f{index}` pattern). */
   featureNames?: string[];
+  /** `input_max_missing_fraction`: the largest share of missing values a request may carry (absent: no limit). */
+  maxMissingFraction?: number;
 }
 
 export interface OutputRef {

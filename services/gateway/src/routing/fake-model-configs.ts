@@ -230,6 +230,7 @@ export function trainerElectricalSpec(): FakeModelSpec {
       input_layout: 'N_FEATURES',
       input_features: 590,
       input_feature_names_json: { pattern: 'f{index}', first: 'f0', last: 'f589', note: 'UCI column order' },
+      input_max_missing_fraction: 0.5,
       missing_value: 'NaN (send NaN for a missing measurement; imputation happens inside the model)',
       normalization: 'none (inside the model)',
       outputs_json: {

@@ -153,6 +153,21 @@ describe('parseModelContract on configs shaped like the trainer writes them', ()
     expect(c.outputs.anomalyScore?.name).toBe('ANOMALY_SCORE');
     expect(c.anomalyReviewThreshold).toBeUndefined();
     expect(c.severity.criticalIfDefectProbabilityAtLeast).toBe(0.8);
+    expect(c.electrical?.maxMissingFraction).toBe(0.5);
+  });
+
+  it('electrical: input_max_missing_fraction is optional and must lie in (0, 1]', () => {
+    const withLimit = (value: unknown) => {
+      const spec = trainerElectricalSpec();
+      if (value === undefined) delete spec.parameters.input_max_missing_fraction;
+      else spec.parameters.input_max_missing_fraction = value;
+      return parseModelConfigText(renderConfig(spec));
+    };
+    expect(parseModelContract(withLimit(undefined)).electrical?.maxMissingFraction).toBeUndefined();
+    expect(parseModelContract(withLimit(1)).electrical?.maxMissingFraction).toBe(1);
+    for (const bad of [0, 1.5, 'half']) {
+      expect(() => parseModelContract(withLimit(bad))).toThrow(/input_max_missing_fraction/);
+    }
   });
 });
 

@@ -179,6 +179,9 @@ function preprocessingSpec(
     if (electrical.featureNames !== undefined) {
       described.featureNamesSha256 = sha256Hex(JSON.stringify(electrical.featureNames));
     }
+    if (electrical.maxMissingFraction !== undefined) {
+      described.maxMissingFraction = electrical.maxMissingFraction;
+    }
     spec.electrical = described;
   }
   return spec;

@@ -1,4 +1,6 @@
 """MODEL_CARD.md for electrical_ensemble."""
+import numpy as np
+
 from ..common.card import confusion_table, fmt, review_rule_text
 
 
@@ -48,7 +50,7 @@ def member_text(m, eps):
 
 
 def render_card(*, ds, hp, cal, ops, folds, pooled, ci, sizes, parity, ms, version, k, anomaly_auc, n_nodes, n,
-                n_fail, combiner, per_member, cls_inputs):
+                n_fail, combiner, per_member, cls_inputs, x_dev):
     members = '\n'.join(f"   - {member_text(m, hp['member_eps'])}: out-of-fold AUROC alone {auc:.4f} ± {sd:.4f}; "
                          f"standardized with center {c:.4f}, scale {sc:.4f}"
                          for m, (auc, sd), c, sc in zip(hp['members'], per_member, combiner.center, combiner.scale))
@@ -133,6 +135,9 @@ two: `review`. {review_rule_text(n_val_defects, hp['target_recall'], 'failing ro
   line testing. Most fails end up in the `review` band.
 - SECOM is one fab, 2008, chronological; process drift over time is likely. Watch `drift_reference_json`
   (missing rates and quantiles per feature, anomaly-score distribution).
+- A row missing more than {hp['max_missing_fraction']:.0%} of its measurements (`input_max_missing_fraction`) is refused by
+  the gateway (400) rather than decided on imputed values: the development rows miss at most
+  {np.isnan(x_dev).mean(1).max():.1%} (median {np.median(np.isnan(x_dev).mean(1)):.1%}).
 - The trees were fitted on float32 values; the ONNX thresholds are the largest float32 not above scikit-learn's
   (for the histogram booster: float64 midpoints between bin edges), so decisions agree exactly on float32 inputs.
 {hist_limit}"""

@@ -38,6 +38,16 @@ def input_reference(x):
             'per_row_missing_count': drift.distribution(np.isnan(x).sum(1), np.linspace(0, 150, 16))}
 
 
+def max_missing_fraction(hp, x):
+    """hp['max_missing_fraction'], the largest share of missing measurements the gateway lets a row carry; it
+    must admit every development row."""
+    limit, seen = hp['max_missing_fraction'], float(np.isnan(x).mean(1).max())
+    if not 0 < limit <= 1 or seen > limit:
+        raise ValueError(f"max_missing_fraction {limit} must lie in (0, 1] and admit every development row "
+                         f"(the most missing is {seen:.3f})")
+    return limit
+
+
 def export_all(args, hp, ds, x, y, folds, cal, combiner, per_member):
     from .pipeline import fit_members, predict_members
     te_all = np.concatenate([f[0] for f in folds])
@@ -117,6 +127,7 @@ def export_all(args, hp, ds, x, y, folds, cal, combiner, per_member):
         'input_feature_names_json': {'pattern': 'f{index}', 'first': 'f0', 'last': f'f{N_FEATURES - 1}',
                                      'note': 'column order of the UCI secom.data file'},
         'missing_value': 'NaN (send NaN for a missing measurement; imputation happens inside the model)',
+        'input_max_missing_fraction': max_missing_fraction(hp, x),
         'normalization': 'none (inside the model)',
         'outputs_json': {'probabilities': 'PROBS', 'defect_probability': 'FAIL_PROB',
                          'anomaly_score': 'ANOMALY_SCORE'},
@@ -169,7 +180,7 @@ def export_all(args, hp, ds, x, y, folds, cal, combiner, per_member):
                        parity={'preprocess': d_pre, 'classifier member logits': d_log, 'classifier': d_cls,
                                'anomaly (log)': d_an, 'ensemble': d_cal},
                        ms=ms / len(x), version=version, k=k, anomaly_auc=anomaly_auc, n_nodes=n_nodes(members),
-                       n=len(y), n_fail=int(y.sum()), combiner=combiner, per_member=per_member,
+                       n=len(y), n_fail=int(y.sum()), combiner=combiner, per_member=per_member, x_dev=x,
                        cls_inputs=cls_inputs)
     repo_writer.write_model(repo, 'electrical_ensemble', version, ens_cfg, labels=CLASS_NAMES, card=text)
     log(f'wrote electrical_ensemble version {version} to {repo}')
