@@ -2,6 +2,7 @@
 // answer real dataset items correctly: the gateway exactly as `npm start` runs it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import type { RunningGateway } from '../../services/gateway/src/server';
 import { DATASETS, postImage, postInspectionJson, startTestGateway } from './gateway-harness';
 
@@ -44,6 +45,24 @@ describe('trained ensembles through the gateway', () => {
     expect(body.decision).toBe(decision);
     expect(top(body)).toBe(cls);
     if (decision === 'fail') expect(body.defects[0]?.region?.width).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['thermal', 24, 40],
+    ['visual', 256, 256],
+  ])('%s: a blank frame is refused (422 unusable_image), not passed', async (modality, width, height) => {
+    for (const level of [0, 255]) {
+      const blank = await sharp({
+        create: { width, height, channels: 3, background: { r: level, g: level, b: level } },
+      })
+        .png()
+        .toBuffer();
+      const res = await postImage(url, blank, { modality, stationId: 'ci' });
+      const body = (await res.json()) as { error: { code: string; details: { pixelStd: number } } };
+      expect(res.status).toBe(422);
+      expect(body.error.code).toBe('unusable_image');
+      expect(body.error.details.pixelStd).toBe(0);
+    }
   });
 
   it('thermal_ensemble: a Cell anomaly fails with the right class', async () => {

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'undecodable_image'
+  | 'unusable_image'
   | 'too_many_requests'
   | 'unavailable'
   | 'deadline_exceeded'
@@ -61,6 +62,11 @@ export class UnsupportedMediaTypeError extends GatewayError {
 /** The bytes are an image type we accept but cannot be decoded (truncated, corrupt, bomb). */
 export class UndecodableImageError extends GatewayError {
   readonly code = 'undecodable_image' as const;
+}
+
+/** The image decodes but carries nothing to inspect (e.g. a blank frame from a failed camera). */
+export class UnusableImageError extends GatewayError {
+  readonly code = 'unusable_image' as const;
 }
 
 /** Back-pressure: a queue is full; the client should retry after `retryAfterSeconds`. */

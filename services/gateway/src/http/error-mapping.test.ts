@@ -6,6 +6,7 @@ import {
   UnavailableError,
   UndecodableImageError,
   UnsupportedMediaTypeError,
+  UnusableImageError,
 } from '../domain/errors';
 import { toHttpError } from './error-mapping';
 
@@ -15,6 +16,7 @@ describe('toHttpError', () => {
     [new PayloadTooLargeError('x'), 413],
     [new UnsupportedMediaTypeError('x'), 415],
     [new UndecodableImageError('x'), 422],
+    [new UnusableImageError('x'), 422],
     [new TooManyRequestsError('x', 2), 429],
     [new UnavailableError('x', 3), 503],
     [new DeadlineError('x'), 504],

@@ -9,6 +9,7 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   undecodable_image: 422,
+  unusable_image: 422,
   too_many_requests: 429,
   unavailable: 503,
   deadline_exceeded: 504,

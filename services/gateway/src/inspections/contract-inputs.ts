@@ -1,4 +1,5 @@
-import { InternalError } from '../domain/errors';
+import { InternalError, UnusableImageError } from '../domain/errors';
+import { pixelMoments } from '../drift/pixel-moments';
 import { validateMeasurements, type ImagePreprocessor } from '../preprocess';
 import type { ModelContract } from '../routing';
 import type { ImageSource, MeasurementSource } from './inspection-service';
@@ -10,6 +11,7 @@ export class ContractImages implements ImageSource {
   async preprocess(bytes: Buffer, contract: ModelContract) {
     if (!contract.image) throw new InternalError(`model '${contract.model}' has no image input`);
     const out = await this.preprocessor.preprocess(bytes, contract.image);
+    refuseBlank(out.data, contract);
     return {
       data: out.data,
       width: out.source.width,
@@ -18,6 +20,26 @@ export class ContractImages implements ImageSource {
       decodeMs: out.timings.decodeMs,
       preprocessMs: out.timings.preprocessMs,
     };
+  }
+}
+
+/**
+ * A blank frame (lens cap, failed camera, dropped exposure) decodes fine and a model may well call it good; an image
+ * whose model input varies less than the contract's `minPixelStd` (the trainer writes half the least variation of
+ * any development image) is refused rather than decided.
+ */
+function refuseBlank(tensor: Uint8Array, contract: ModelContract): void {
+  const min = contract.minPixelStd;
+  if (min === undefined) return;
+  const moments = new Float64Array(2);
+  pixelMoments(tensor, moments);
+  const std = moments[1]!;
+  if (std < min) {
+    throw new UnusableImageError(
+      `the image is nearly uniform (pixel standard deviation ${std.toFixed(2)} after resizing, below ` +
+        `${min} for model '${contract.model}'): it looks like a blank frame; check the camera and send it again`,
+      { details: { pixelStd: Number(std.toFixed(4)), minPixelStd: min } },
+    );
   }
 }
 

@@ -57,6 +57,7 @@ const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'payload_too_large',
   'unsupported_media_type',
   'undecodable_image',
+  'unusable_image',
 ]);
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'unavailable',

@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Client } from 'pg';
-import { UndecodableImageError } from '../domain/errors';
+import { UndecodableImageError, UnusableImageError } from '../domain/errors';
 import type { InspectionInput } from '../http/inspection-request';
 import { toHttpError } from '../http/error-mapping';
 import type { DecidedInspection } from '../inspections/inspection-service';
@@ -21,11 +21,15 @@ export function fakeImage(tag: string): Buffer {
   return Buffer.concat([PNG_MAGIC, Buffer.from(tag)]);
 }
 
-/** A decision derived from the bytes: `fail` when the tag contains "defect", undecodable for "corrupt". */
+/**
+ * A decision derived from the bytes: `fail` when the tag contains "defect", undecodable for "corrupt", a blank
+ * frame for "blank".
+ */
 export function fakeDecision(input: InspectionInput, ctx: { requestId: string }): DecidedInspection {
   const bytes = input.image?.bytes ?? Buffer.alloc(0);
   const text = bytes.toString('latin1');
   if (text.includes('corrupt')) throw new UndecodableImageError('image could not be decoded: truncated');
+  if (text.includes('blank')) throw new UnusableImageError('the image is nearly uniform');
   const fail = text.includes('defect');
   return {
     result: {

@@ -245,11 +245,11 @@ describe('batch jobs on real Postgres', () => {
     expect((await fetch(`${api.url}/v1/jobs/nope`, { method: 'DELETE' })).status).toBe(400);
   });
 
-  it('marks undecodable items failed with their error and still completes the job', async () => {
-    const keys = await storeImages(['fine-a', 'corrupt-b', 'fine-c']);
+  it('marks undecodable and blank items failed with their error and still completes the job', async () => {
+    const keys = await storeImages(['fine-a', 'corrupt-b', 'fine-c', 'blank-d']);
     const { body } = await submitKeys(keys);
     const jobId = body.jobId as string;
-    expect(await finished(jobId)).toMatchObject({ status: 'completed', done: 2, failed: 1, progress: 1 });
+    expect(await finished(jobId)).toMatchObject({ status: 'completed', done: 2, failed: 2, progress: 1 });
     const page = (await (await fetch(`${api.url}/v1/jobs/${jobId}/results`)).json()) as {
       items: Array<Record<string, unknown>>;
     };
@@ -258,6 +258,7 @@ describe('batch jobs on real Postgres', () => {
       error: expect.stringContaining('decoded'),
       decision: null,
     });
+    expect(page.items[3]).toMatchObject({ status: 'failed', error: expect.stringContaining('uniform') });
     expect((await jobCounts(sql, jobId)).decisions).toBe(2);
   });
 

@@ -182,3 +182,20 @@ export function checkMetadata(
     }
   }
 }
+
+/**
+ * `input_min_pixel_std` (image models with UINT8 input only: it is measured on the model's input bytes): the least
+ * pixel standard deviation an image may have.
+ */
+export function parseMinPixelStd(
+  params: ContractParameters,
+  modality: Modality | undefined,
+): number | undefined {
+  const value = params.number('input_min_pixel_std', { min: 0 });
+  if (value === undefined) return undefined;
+  if (modality === 'electrical') problem('input_min_pixel_std', 'applies to image models only');
+  if (params.raw('input_datatype')?.trim() !== 'UINT8') {
+    problem('input_min_pixel_std', 'needs input_datatype UINT8 (it is measured on the input bytes)');
+  }
+  return value;
+}

@@ -123,6 +123,11 @@ export interface ModelContract {
   agreement?: AgreementRules;
   /** A `pass` whose anomaly score is ≥ this becomes `review` (needs an `anomaly_score` output). */
   anomalyReviewThreshold?: number;
+  /**
+   * Image models: `input_min_pixel_std`. An image whose model input (after decoding and resizing) has a smaller
+   * pixel standard deviation is refused as blank instead of decided.
+   */
+  minPixelStd?: number;
   /** The trainer's rule in words, for the audit trail. */
   decisionRule?: string;
   trainingManifestSha256?: string;

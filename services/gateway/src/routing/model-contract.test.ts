@@ -6,6 +6,7 @@ import {
   renderConfig,
   trainerElectricalSpec,
   trainerThermalSpec,
+  withParameters,
   trainerVisualSpec,
 } from './fake-model-configs';
 import { parseModelContract } from './model-contract';
@@ -154,6 +155,20 @@ describe('parseModelContract on configs shaped like the trainer writes them', ()
     expect(c.anomalyReviewThreshold).toBeUndefined();
     expect(c.severity.criticalIfDefectProbabilityAtLeast).toBe(0.8);
     expect(c.electrical?.maxMissingFraction).toBe(0.5);
+  });
+
+  it('images: input_min_pixel_std is a floor ≥ 0 for UINT8 image models only', () => {
+    const thermal = (value: unknown) =>
+      parseModelConfigText(
+        renderConfig(withParameters(trainerThermalSpec(), { input_min_pixel_std: value })),
+      );
+    expect(parseModelContract(thermal(0.88)).minPixelStd).toBe(0.88);
+    expect(parseModelContract(thermal(undefined)).minPixelStd).toBeUndefined();
+    expect(() => parseModelContract(thermal(-1))).toThrow(/input_min_pixel_std/);
+    const electrical = withParameters(trainerElectricalSpec(), { input_min_pixel_std: 1 });
+    expect(() => parseModelContract(parseModelConfigText(renderConfig(electrical)))).toThrow(
+      /input_min_pixel_std.*image models only/,
+    );
   });
 
   it('electrical: input_max_missing_fraction is optional and must lie in (0, 1]', () => {

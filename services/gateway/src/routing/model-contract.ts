@@ -11,6 +11,7 @@ import {
   parseElectricalSpec,
   parseImageSpec,
   parseInput,
+  parseMinPixelStd,
   parseModality,
   type ContractInput,
 } from './contract-input';
@@ -86,6 +87,7 @@ export function parseModelContract(
       ? section(() => parseAgreement(params, outputs, thresholds.failThreshold))
       : undefined;
   const anomalyReviewThreshold = outputs ? section(() => parseAnomalyReview(params, outputs)) : undefined;
+  const minPixelStd = section(() => parseMinPixelStd(params, modality));
   const decisionRule = section(() => params.raw('decision_rule'));
   const trainingManifestSha256 = section(() => parseManifestHash(params));
   const driftReference = section(() => params.json('drift_reference_json'));
@@ -124,6 +126,7 @@ export function parseModelContract(
   if (localization !== undefined) contract.localization = localization;
   if (agreement !== undefined) contract.agreement = agreement;
   if (anomalyReviewThreshold !== undefined) contract.anomalyReviewThreshold = anomalyReviewThreshold;
+  if (minPixelStd !== undefined) contract.minPixelStd = minPixelStd;
   if (decisionRule !== undefined) contract.decisionRule = decisionRule;
   if (trainingManifestSha256 !== undefined) contract.trainingManifestSha256 = trainingManifestSha256;
   if (driftReference !== undefined) contract.driftReference = driftReference;

@@ -37,6 +37,13 @@ def json_block(obj):
     return '```json\n' + json.dumps(obj, indent=2) + '\n```'
 
 
+def blank_frame_text(min_std):
+    """The model card's line on input_min_pixel_std."""
+    return (f'- An image whose model input has a pixel standard deviation below {min_std} (`input_min_pixel_std`, half '
+            f'the least of any training image) is refused by the gateway (422 `unusable_image`) as a blank frame '
+            f'rather than decided: a lens cap or a dead camera must not pass.')
+
+
 def ordinal(n):
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 

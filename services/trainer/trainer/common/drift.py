@@ -20,6 +20,13 @@ def image_reference(x_uint8):
             'per_image_pixel_std': distribution(f.std(1), np.linspace(0, 128, 17))}
 
 
+def min_pixel_std(x_uint8):
+    """Half the least per-image pixel standard deviation of these model inputs, rounded down to 0.001: the
+    gateway refuses an image whose input varies less (`input_min_pixel_std`) as a blank frame."""
+    f = x_uint8.reshape(len(x_uint8), -1).astype(np.float64)
+    return float(np.floor(f.std(1).min() / 2 * 1000) / 1000)
+
+
 def score_reference(p_defect, split='validation'):
     return {'defect_probability': distribution(p_defect, np.linspace(0, 1, 21)), 'source': split,
             'suggested_test': 'population stability index over these histogram bins (PSI > 0.2: investigate)'}

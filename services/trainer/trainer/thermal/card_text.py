@@ -1,5 +1,6 @@
 """MODEL_CARD.md for thermal_ensemble."""
-from ..common.card import confusion_table, fmt, metrics_table, per_class_table, review_rule_text
+from ..common.card import (blank_frame_text, confusion_table, fmt, metrics_table, per_class_table,
+                           review_rule_text)
 from .data import CLASS_NAMES
 from .grouped import served_count
 from .train import expand_members
@@ -194,4 +195,5 @@ overstates quality; quote the validation fold.
   Offline-Module and Shadowing with No-Anomaly).
 - Images from other cameras, resolutions or temperature scalings than the Raptor Maps set are out of scope;
   watch the input drift statistics in the config.
+{blank_frame_text(params['input_min_pixel_std'])}
 """

@@ -245,6 +245,7 @@ def export_all(args, fitted):
         'severity_rules_json': {'per_class': SEVERITY, 'levels': ['minor', 'major', 'critical'],
                                 'escalate_one_level_if_heatmap_area_fraction_at_least': 0.05,
                                 'heatmap_area': 'fraction of HEATMAP cells >= heatmap_json.threshold'},
+        'input_min_pixel_std': drift.min_pixel_std(images[SERVE_KEY][tr]),
         'drift_reference_json': {'scores': drift.score_reference(p_def),
                                  'input': drift.image_reference(images[SERVE_KEY][tr])},
         'validation_metrics_json': {**{k: summary[k] for k in ['n'] + keys}, 'pil_resized_robustness': serve},
@@ -270,6 +271,7 @@ def export_all(args, fitted):
                                'ensemble': d_comb},
                        ms={'segnet': ms_seg / len(va), 'patchnet': ms_patch['visual_patchnet'] / len(va)}, sizes=sizes,
                        version=version, seg=seg, patch=patch, serve=serve,
+                       min_pixel_std=params['input_min_pixel_std'],
                        extra=[(s['name'], s['tensor'], s['seed_offset'], t) for (s, _), t in zip(extra, tps[1:])],
                        flips=flips, class_bias=class_bias)
     repo_writer.write_model(repo, 'visual_ensemble', version, ens, labels=CLASS_NAMES, card=text)
