@@ -65,6 +65,19 @@ describe('trained ensembles through the gateway', () => {
     }
   });
 
+  it('visual_ensemble: a thermal frame (24×40 px) is refused as far smaller than its training images', async () => {
+    const res = await postImage(url, image('infrared_solar_modules', 'Cell', '4845.jpg'), {
+      modality: 'visual',
+      stationId: 'ci',
+    });
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(res.status).toBe(422);
+    expect(body.error.code).toBe('unusable_image');
+    expect(body.error.message).toMatch(
+      /^the image is 24×40 px; model 'visual_ensemble' needs at least 51 px/,
+    );
+  });
+
   it('thermal_ensemble: a Cell anomaly fails with the right class', async () => {
     const res = await postImage(url, image('infrared_solar_modules', 'Cell', '4845.jpg'), {
       modality: 'thermal',

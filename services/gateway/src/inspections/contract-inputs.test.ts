@@ -21,6 +21,20 @@ const thermalImage = fs.readFileSync(
   path.resolve(__dirname, '../../../../../shared/datasets/infrared_solar_modules/images/Cell/4845.jpg'),
 );
 
+describe('ContractImages: images far smaller than the training images', () => {
+  it('refuses an image whose shorter side is below the floor, naming its size', async () => {
+    const limited = contract({ input_min_source_side: 12 });
+    const small = await sharp(thermalImage).resize(8, 14).png().toBuffer();
+    const err = await images.preprocess(small, limited).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnusableImageError);
+    expect((err as UnusableImageError).message).toMatch(
+      /^the image is 8×14 px; model '.*' needs at least 12 px/,
+    );
+    expect((err as UnusableImageError).details).toEqual({ width: 8, height: 14, minSourceSide: 12 });
+    expect((await images.preprocess(thermalImage, limited)).data).toHaveLength(24 * 40);
+  });
+});
+
 describe('ContractImages: blank frames', () => {
   it('refuses an image whose model input varies less than the contract allows, with the figures', async () => {
     const limited = contract({ input_min_pixel_std: 0.88 });

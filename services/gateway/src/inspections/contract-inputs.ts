@@ -11,6 +11,7 @@ export class ContractImages implements ImageSource {
   async preprocess(bytes: Buffer, contract: ModelContract) {
     if (!contract.image) throw new InternalError(`model '${contract.model}' has no image input`);
     const out = await this.preprocessor.preprocess(bytes, contract.image);
+    refuseTooSmall(out.source, contract);
     refuseBlank(out.data, contract);
     return {
       data: out.data,
@@ -21,6 +22,21 @@ export class ContractImages implements ImageSource {
       preprocessMs: out.timings.preprocessMs,
     };
   }
+}
+
+/**
+ * An image much smaller than any the model was trained on (a thumbnail, another modality's frame) would be stretched
+ * to the model's input and decided; below the contract's `minSourceSide` (the trainer writes half the shortest side
+ * of any training image) it is refused.
+ */
+function refuseTooSmall(source: { width: number; height: number }, contract: ModelContract): void {
+  const min = contract.minSourceSide;
+  if (min === undefined || Math.min(source.width, source.height) >= min) return;
+  throw new UnusableImageError(
+    `the image is ${source.width}×${source.height} px; model '${contract.model}' needs at least ${min} px on the ` +
+      'shorter side (half the shortest side of its training images): is this the right station or modality?',
+    { details: { width: source.width, height: source.height, minSourceSide: min } },
+  );
 }
 
 /**

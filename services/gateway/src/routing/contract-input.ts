@@ -199,3 +199,15 @@ export function parseMinPixelStd(
   }
   return value;
 }
+
+/** `input_min_source_side` (image models only): the shortest side, in source pixels, an image may have. */
+export function parseMinSourceSide(
+  params: ContractParameters,
+  modality: Modality | undefined,
+): number | undefined {
+  const value = params.number('input_min_source_side', { min: 1, integer: true });
+  if (value !== undefined && modality === 'electrical') {
+    problem('input_min_source_side', 'applies to image models only');
+  }
+  return value;
+}

@@ -128,6 +128,8 @@ export interface ModelContract {
    * pixel standard deviation is refused as blank instead of decided.
    */
   minPixelStd?: number;
+  /** Image models: `input_min_source_side`. An image whose shorter side is smaller (in source pixels) is refused. */
+  minSourceSide?: number;
   /** The trainer's rule in words, for the audit trail. */
   decisionRule?: string;
   trainingManifestSha256?: string;

@@ -171,6 +171,22 @@ describe('parseModelContract on configs shaped like the trainer writes them', ()
     );
   });
 
+  it('images: input_min_source_side is a whole number of pixels ≥ 1 for image models only', () => {
+    const thermal = (value: unknown) =>
+      parseModelConfigText(
+        renderConfig(withParameters(trainerThermalSpec(), { input_min_source_side: value })),
+      );
+    expect(parseModelContract(thermal(12)).minSourceSide).toBe(12);
+    expect(parseModelContract(thermal(undefined)).minSourceSide).toBeUndefined();
+    for (const bad of [0, 2.5]) {
+      expect(() => parseModelContract(thermal(bad))).toThrow(/input_min_source_side/);
+    }
+    const electrical = withParameters(trainerElectricalSpec(), { input_min_source_side: 12 });
+    expect(() => parseModelContract(parseModelConfigText(renderConfig(electrical)))).toThrow(
+      /input_min_source_side.*image models only/,
+    );
+  });
+
   it('electrical: input_max_missing_fraction is optional and must lie in (0, 1]', () => {
     const withLimit = (value: unknown) => {
       const spec = trainerElectricalSpec();

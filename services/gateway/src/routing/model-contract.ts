@@ -12,6 +12,7 @@ import {
   parseImageSpec,
   parseInput,
   parseMinPixelStd,
+  parseMinSourceSide,
   parseModality,
   type ContractInput,
 } from './contract-input';
@@ -88,6 +89,7 @@ export function parseModelContract(
       : undefined;
   const anomalyReviewThreshold = outputs ? section(() => parseAnomalyReview(params, outputs)) : undefined;
   const minPixelStd = section(() => parseMinPixelStd(params, modality));
+  const minSourceSide = section(() => parseMinSourceSide(params, modality));
   const decisionRule = section(() => params.raw('decision_rule'));
   const trainingManifestSha256 = section(() => parseManifestHash(params));
   const driftReference = section(() => params.json('drift_reference_json'));
@@ -127,6 +129,7 @@ export function parseModelContract(
   if (agreement !== undefined) contract.agreement = agreement;
   if (anomalyReviewThreshold !== undefined) contract.anomalyReviewThreshold = anomalyReviewThreshold;
   if (minPixelStd !== undefined) contract.minPixelStd = minPixelStd;
+  if (minSourceSide !== undefined) contract.minSourceSide = minSourceSide;
   if (decisionRule !== undefined) contract.decisionRule = decisionRule;
   if (trainingManifestSha256 !== undefined) contract.trainingManifestSha256 = trainingManifestSha256;
   if (driftReference !== undefined) contract.driftReference = driftReference;

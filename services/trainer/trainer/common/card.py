@@ -37,11 +37,13 @@ def json_block(obj):
     return '```json\n' + json.dumps(obj, indent=2) + '\n```'
 
 
-def blank_frame_text(min_std):
-    """The model card's line on input_min_pixel_std."""
+def blank_frame_text(min_std, min_side):
+    """The model card's lines on input_min_pixel_std and input_min_source_side."""
     return (f'- An image whose model input has a pixel standard deviation below {min_std} (`input_min_pixel_std`, half '
             f'the least of any training image) is refused by the gateway (422 `unusable_image`) as a blank frame '
-            f'rather than decided: a lens cap or a dead camera must not pass.')
+            f'rather than decided: a lens cap or a dead camera must not pass. So is an image whose shorter side is '
+            f'below {min_side} px (`input_min_source_side`, half the shortest side of any training image), such as a '
+            f'thumbnail or another modality\'s frame.')
 
 
 def ordinal(n):

@@ -27,6 +27,19 @@ def min_pixel_std(x_uint8):
     return float(np.floor(f.std(1).min() / 2 * 1000) / 1000)
 
 
+def min_source_side(paths):
+    """Half the shortest side of these source images (read from their headers), rounded down: the gateway refuses an
+    image whose shorter side is smaller (`input_min_source_side`), such as another station's thumbnail or another
+    modality's frame, rather than stretch it to the model's input."""
+    from PIL import Image
+    shortest = None
+    for path in paths:
+        with Image.open(path) as im:
+            side = min(im.size)
+        shortest = side if shortest is None else min(shortest, side)
+    return max(1, shortest // 2)
+
+
 def score_reference(p_defect, split='validation'):
     return {'defect_probability': distribution(p_defect, np.linspace(0, 1, 21)), 'source': split,
             'suggested_test': 'population stability index over these histogram bins (PSI > 0.2: investigate)'}

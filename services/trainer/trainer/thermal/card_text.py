@@ -195,5 +195,5 @@ overstates quality; quote the validation fold.
   Offline-Module and Shadowing with No-Anomaly).
 - Images from other cameras, resolutions or temperature scalings than the Raptor Maps set are out of scope;
   watch the input drift statistics in the config.
-{blank_frame_text(params['input_min_pixel_std'])}
+{blank_frame_text(params['input_min_pixel_std'], params['input_min_source_side'])}
 """

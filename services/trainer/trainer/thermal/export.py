@@ -174,6 +174,7 @@ def export_all(args, fitted=None):
         'severity_rules_json': {'per_class': SEVERITY, 'levels': ['minor', 'major', 'critical'],
                                 'escalate_one_level_if_probability_at_least': 0.9},
         'input_min_pixel_std': drift.min_pixel_std(x[tr]),
+        'input_min_source_side': drift.min_source_side([ds.path(ds.rows[i]['path']) for i in tr]),
         'drift_reference_json': {'scores': drift.score_reference(p_def),
                                  'input': drift.image_reference(x[tr])},
         'validation_metrics_json': {k: summary[k] for k in ['n', 'accuracy', 'macro_f1', 'auroc', 'ece',

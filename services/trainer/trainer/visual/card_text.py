@@ -54,7 +54,7 @@ def split_args(hp):
 
 
 def render_card(*, ds, hp, n_train, n_val, ta, tb, w_seg, t_final, ops, thr, summary, ci, single, loc, parity, ms, sizes,
-                version, seg, patch, serve, min_pixel_std, extra=(), flips=(), class_bias=None):
+                version, seg, patch, serve, input_floors, extra=(), flips=(), class_bias=None):
     """extra: further PatchNets [(model name, combiner input, seed offset, temperature)]."""
     s, p = hp['seg'], hp['patch']
     n_seg = sum(t.numel() for t in seg.parameters())
@@ -205,5 +205,5 @@ overstates quality; quote the validation fold.
   type's own labelled images before trusting `pass`.
 - The aspect ratio is not kept: images far from the dataset's shapes (≈ 100–630 × 220–400 px) are out of scope.
 - The heatmap has 4-pixel cells in the resized image; hairline cracks may show as faint, broken lines.
-{blank_frame_text(min_pixel_std)}
+{blank_frame_text(*input_floors)}
 """

@@ -246,6 +246,7 @@ def export_all(args, fitted):
                                 'escalate_one_level_if_heatmap_area_fraction_at_least': 0.05,
                                 'heatmap_area': 'fraction of HEATMAP cells >= heatmap_json.threshold'},
         'input_min_pixel_std': drift.min_pixel_std(images[SERVE_KEY][tr]),
+        'input_min_source_side': drift.min_source_side([ds.path(ds.rows[i]['path']) for i in tr]),
         'drift_reference_json': {'scores': drift.score_reference(p_def),
                                  'input': drift.image_reference(images[SERVE_KEY][tr])},
         'validation_metrics_json': {**{k: summary[k] for k in ['n'] + keys}, 'pil_resized_robustness': serve},
@@ -271,7 +272,7 @@ def export_all(args, fitted):
                                'ensemble': d_comb},
                        ms={'segnet': ms_seg / len(va), 'patchnet': ms_patch['visual_patchnet'] / len(va)}, sizes=sizes,
                        version=version, seg=seg, patch=patch, serve=serve,
-                       min_pixel_std=params['input_min_pixel_std'],
+                       input_floors=(params['input_min_pixel_std'], params['input_min_source_side']),
                        extra=[(s['name'], s['tensor'], s['seed_offset'], t) for (s, _), t in zip(extra, tps[1:])],
                        flips=flips, class_bias=class_bias)
     repo_writer.write_model(repo, 'visual_ensemble', version, ens, labels=CLASS_NAMES, card=text)
