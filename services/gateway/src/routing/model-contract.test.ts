@@ -157,35 +157,24 @@ describe('parseModelContract on configs shaped like the trainer writes them', ()
     expect(c.electrical?.maxMissingFraction).toBe(0.5);
   });
 
-  it('images: input_min_pixel_std is a floor ≥ 0 for UINT8 image models only', () => {
-    const thermal = (value: unknown) =>
-      parseModelConfigText(
-        renderConfig(withParameters(trainerThermalSpec(), { input_min_pixel_std: value })),
+  it.each([
+    ['input_min_pixel_std', 'minPixelStd', 0.88, [-1]],
+    ['input_min_source_side', 'minSourceSide', 12, [0, 2.5]],
+  ] as const)(
+    'images: %s is optional, checked, and refused on electrical models',
+    (key, field, good, bads) => {
+      const config = (spec: ReturnType<typeof trainerThermalSpec>, value: unknown) =>
+        parseModelConfigText(renderConfig(withParameters(spec, { [key]: value })));
+      expect(parseModelContract(config(trainerThermalSpec(), good))[field]).toBe(good);
+      expect(parseModelContract(config(trainerThermalSpec(), undefined))[field]).toBeUndefined();
+      for (const bad of bads) {
+        expect(() => parseModelContract(config(trainerThermalSpec(), bad))).toThrow(key);
+      }
+      expect(() => parseModelContract(config(trainerElectricalSpec(), good))).toThrow(
+        new RegExp(`${key}.*image models only`),
       );
-    expect(parseModelContract(thermal(0.88)).minPixelStd).toBe(0.88);
-    expect(parseModelContract(thermal(undefined)).minPixelStd).toBeUndefined();
-    expect(() => parseModelContract(thermal(-1))).toThrow(/input_min_pixel_std/);
-    const electrical = withParameters(trainerElectricalSpec(), { input_min_pixel_std: 1 });
-    expect(() => parseModelContract(parseModelConfigText(renderConfig(electrical)))).toThrow(
-      /input_min_pixel_std.*image models only/,
-    );
-  });
-
-  it('images: input_min_source_side is a whole number of pixels ≥ 1 for image models only', () => {
-    const thermal = (value: unknown) =>
-      parseModelConfigText(
-        renderConfig(withParameters(trainerThermalSpec(), { input_min_source_side: value })),
-      );
-    expect(parseModelContract(thermal(12)).minSourceSide).toBe(12);
-    expect(parseModelContract(thermal(undefined)).minSourceSide).toBeUndefined();
-    for (const bad of [0, 2.5]) {
-      expect(() => parseModelContract(thermal(bad))).toThrow(/input_min_source_side/);
-    }
-    const electrical = withParameters(trainerElectricalSpec(), { input_min_source_side: 12 });
-    expect(() => parseModelContract(parseModelConfigText(renderConfig(electrical)))).toThrow(
-      /input_min_source_side.*image models only/,
-    );
-  });
+    },
+  );
 
   it('electrical: input_max_missing_fraction is optional and must lie in (0, 1]', () => {
     const withLimit = (value: unknown) => {
