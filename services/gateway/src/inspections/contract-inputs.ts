@@ -42,7 +42,7 @@ function refuseTooSmall(source: { width: number; height: number }, contract: Mod
 /**
  * A blank frame (lens cap, failed camera, dropped exposure) decodes fine and a model may well call it good; an image
  * whose model input varies less than the contract's `minPixelStd` (the trainer writes half the least variation of
- * any development image) is refused rather than decided.
+ * any training image) is refused rather than decided.
  */
 function refuseBlank(tensor: Uint8Array, contract: ModelContract): void {
   const min = contract.minPixelStd;
