@@ -72,16 +72,14 @@ def operating_point(p_defect, is_defect, target_recall, max_false_reject, warn=T
     """
     p = np.asarray(p_defect, np.float64)
     d = np.asarray(is_defect, bool)
-    cands = np.unique(p)
+    review = float(p.min())
     if d.any():
         k = allowed_misses(int(d.sum()), target_recall)
         if warn and k == 0 and (1.0 - target_recall) * (d.sum() + 1) < 1.0:
             log(f'operating point: {int(d.sum())} validation defects are too few to bound the unseen escape rate '
                 f'by {1.0 - target_recall:.3g}; the review threshold is the lowest defect score '
                 f'(expected escape rate {1.0 / (d.sum() + 1):.3g})')
-        review = float(np.sort(p[d])[min(k, int(d.sum()) - 1)])
-    else:
-        review = float(cands[0])
+        review = float(np.sort(p[d])[k])
     return band(p, d, review, max_false_reject)
 
 
