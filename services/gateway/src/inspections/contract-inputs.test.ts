@@ -42,8 +42,33 @@ describe('ContractImages: blank frames', () => {
       const err = await images.preprocess(await flat(value), limited).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UnusableImageError);
       expect((err as UnusableImageError).message).toMatch(/nearly uniform \(pixel standard deviation 0\.00/);
-      expect((err as UnusableImageError).details).toEqual({ pixelStd: 0, minPixelStd: 0.88 });
+      expect((err as UnusableImageError).details).toEqual({
+        pixelStd: 0,
+        minPixelStd: 0.88,
+        bitsPerSample: 8,
+      });
     }
+  });
+
+  it('says a narrow 16-bit image is blank only in 8 bits, and decides a full-range one', async () => {
+    const limited = contract({ input_min_pixel_std: 0.88 });
+    const { data } = await sharp(thermalImage).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const png16 = (scale: (v: number) => number) =>
+      sharp(Uint16Array.from(data, scale), { raw: { width: 24, height: 40, channels: 1 } })
+        .toColourspace('grey16')
+        .png()
+        .toBuffer();
+    // Raw counts 29000 + 4·v span about 500 of 65,536 levels: two or three levels once reduced to 8 bits.
+    const err = await images.preprocess(await png16((v) => 29000 + 4 * v), limited).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnusableImageError);
+    expect((err as UnusableImageError).message).toMatch(
+      /^the 16-bit image is nearly uniform once reduced to the 8 bits/,
+    );
+    expect((err as UnusableImageError).message).toMatch(/send the camera's 8-bit export/);
+    expect((err as UnusableImageError).details).toMatchObject({ minPixelStd: 0.88, bitsPerSample: 16 });
+    // The same picture over the full 16-bit range is the 8-bit image exactly.
+    const full = await images.preprocess(await png16((v) => v * 257), limited);
+    expect(Buffer.from(full.data)).toEqual((await images.preprocess(thermalImage, limited)).data);
   });
 
   it('decides real images, and blank ones when the contract sets no floor', async () => {

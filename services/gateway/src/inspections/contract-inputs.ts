@@ -12,7 +12,7 @@ export class ContractImages implements ImageSource {
     if (!contract.image) throw new InternalError(`model '${contract.model}' has no image input`);
     const out = await this.preprocessor.preprocess(bytes, contract.image);
     refuseTooSmall(out.source, contract);
-    refuseBlank(out.data, contract);
+    refuseBlank(out.data, contract, out.source.bitsPerSample);
     return {
       data: out.data,
       width: out.source.width,
@@ -42,21 +42,30 @@ function refuseTooSmall(source: { width: number; height: number }, contract: Mod
 /**
  * A blank frame (lens cap, failed camera, dropped exposure) decodes fine and a model may well call it good; an image
  * whose model input varies less than the contract's `minPixelStd` (the trainer writes half the least variation of
- * any training image) is refused rather than decided.
+ * any training image) is refused rather than decided. A 16-bit image (a radiometric thermal export, say) reaches the
+ * model as its top 8 bits, so a narrow band of raw counts looks blank too: the message says so, since the fix is the
+ * camera's 8-bit export rather than the camera itself.
  */
-function refuseBlank(tensor: Uint8Array, contract: ModelContract): void {
+function refuseBlank(tensor: Uint8Array, contract: ModelContract, bitsPerSample: number): void {
   const min = contract.minPixelStd;
   if (min === undefined) return;
   const moments = new Float64Array(2);
   pixelMoments(tensor, moments);
   const std = moments[1]!;
-  if (std < min) {
+  if (std >= min) return;
+  const figures = `pixel standard deviation ${std.toFixed(2)} after resizing, below ${min} for model '${contract.model}'`;
+  const details = { pixelStd: Number(std.toFixed(4)), minPixelStd: min, bitsPerSample };
+  if (bitsPerSample > 8) {
     throw new UnusableImageError(
-      `the image is nearly uniform (pixel standard deviation ${std.toFixed(2)} after resizing, below ` +
-        `${min} for model '${contract.model}'): it looks like a blank frame; check the camera and send it again`,
-      { details: { pixelStd: Number(std.toFixed(4)), minPixelStd: min } },
+      `the ${bitsPerSample}-bit image is nearly uniform once reduced to the 8 bits the model takes (${figures}): ` +
+        "its values span too few of the 65,536 levels; send the camera's 8-bit export, as the model was trained on",
+      { details },
     );
   }
+  throw new UnusableImageError(
+    `the image is nearly uniform (${figures}): it looks like a blank frame; check the camera and send it again`,
+    { details },
+  );
 }
 
 /** Validates electrical measurements against the contract's feature list and packs them as FP32. */
