@@ -92,6 +92,9 @@ if [[ ! -f "$DATA/PG_VERSION" ]]; then
 fi
 touch "$LOGFILE" && chown "$OWNER" "$LOGFILE"
 
+# A server that is shutting down (a test run that just ended stopped it) still reports itself running but never
+# becomes ready: wait until it has either gone or come up, up to 60 s, then start it again if it has gone.
+for _ in $(seq 1 120); do { running && ! ready; } || break; sleep 0.5; done
 if running; then
   log "already running on 127.0.0.1:$PORT"
 else
