@@ -1,5 +1,6 @@
 /**
- * `/v1/jobs`: `create` holds POST / and DELETE /:id (station), `read` holds GET /:id and GET /:id/results.
+ * `/v1/jobs`: `create` holds POST / and DELETE /:id (station), `read` holds GET /:id and GET /:id/results
+ * (`?decision=fail,review` and `?status=failed` keep only those items; the cursor pages them as it pages all).
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { ConflictError, InputError } from '../domain/errors';
@@ -62,7 +63,11 @@ export function jobRoutes(
     '/:id/results',
     asyncRoute(async (req, res) => {
       const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
-      res.json(await service.results(param(req, 'id'), cursor, pageLimit(req.query.limit)));
+      const filter = {
+        decisions: listOf(req.query.decision, 'decision', DECISIONS),
+        statuses: listOf(req.query.status, 'status', ITEM_STATUSES),
+      };
+      res.json(await service.results(param(req, 'id'), cursor, pageLimit(req.query.limit), filter));
     }),
   );
   return { create, read };
@@ -75,6 +80,26 @@ function isMultipart(req: Request): boolean {
 function param(req: Request, name: string): string {
   const value = (req.params as Record<string, string | undefined>)[name];
   return value ?? '';
+}
+
+const DECISIONS = ['pass', 'review', 'fail'] as const;
+const ITEM_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+
+/** `?decision=fail,review` (or repeated): the listed values, each checked against `allowed`. */
+function listOf<T extends string>(raw: unknown, name: string, allowed: readonly T[]): T[] | undefined {
+  if (raw === undefined) return undefined;
+  const given: unknown[] = Array.isArray(raw) ? (raw as unknown[]) : [raw];
+  // Anything but a string (`?decision[a]=…` parses to an object) is reported as given.
+  const values = given.flatMap((v): unknown[] =>
+    typeof v === 'string' ? v.split(',').map((part) => part.trim()) : [v],
+  );
+  const bad = values.filter((v) => !allowed.includes(v as T));
+  if (bad.length > 0 || values.length === 0) {
+    throw new InputError(`'${name}' must be one or more of ${allowed.join(', ')} (comma-separated)`, {
+      details: { [name]: bad.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) },
+    });
+  }
+  return [...new Set(values as T[])];
 }
 
 function pageLimit(raw: unknown): number {

@@ -11,7 +11,15 @@ import { isUuid } from '../records/uuid';
 import type { JobCompletion } from './job-completion';
 import type { JobQueue } from './job-queue';
 import type { JobSubmission } from './job-request';
-import { FINAL_JOB_STATUSES, type ItemResult, type JobRow, type JobStatus, type JobStore } from './job-store';
+import type { Decision } from '../postprocess/decision-types';
+import {
+  FINAL_JOB_STATUSES,
+  type ItemResult,
+  type JobRow,
+  type JobStatus,
+  type JobStore,
+  type ResultFilter,
+} from './job-store';
 import { storesIn } from './item-processor';
 
 export interface JobView {
@@ -33,6 +41,8 @@ export interface JobView {
   durationMs: number | null;
   /** Finished items per second over `durationMs`; null while queued. */
   throughput: number | null;
+  /** Decisions recorded so far, by decision (failed and skipped items have none). */
+  decisions: Record<Decision, number>;
 }
 
 export interface ResultItem {
@@ -87,10 +97,16 @@ export class JobService {
   }
 
   async get(id: string): Promise<JobView> {
-    return view(await this.find(id));
+    const job = await this.find(id);
+    return view(job, await this.deps.store.decisionCounts(this.deps.database, job.id));
   }
 
-  async results(id: string, cursor: string | undefined, limit: number): Promise<ResultsPage> {
+  async results(
+    id: string,
+    cursor: string | undefined,
+    limit: number,
+    filter: ResultFilter = {},
+  ): Promise<ResultsPage> {
     const job = await this.find(id);
     let from = 0;
     if (cursor !== undefined) {
@@ -98,7 +114,7 @@ export class JobService {
         throw new InputError("'cursor' must be the nextCursor of a previous page");
       from = Number(cursor);
     }
-    const rows = await this.deps.store.results(job.id, from, limit + 1);
+    const rows = await this.deps.store.results(job.id, from, limit + 1, filter);
     const page = rows.slice(0, limit);
     const next = rows.length > limit ? page[page.length - 1] : undefined;
     return {
@@ -125,11 +141,13 @@ export class JobService {
     return this.deps.database.transaction(async (tx) => {
       const job = await this.deps.store.lockJob(tx, id);
       if (!job) throw new NotFoundError(`job '${id}' not found`);
-      if (FINAL_JOB_STATUSES.includes(job.status)) return { cancelled: false, job: view(job) };
+      const decisions = () => this.deps.store.decisionCounts(tx, id);
+      if (FINAL_JOB_STATUSES.includes(job.status))
+        return { cancelled: false, job: view(job, await decisions()) };
       const stores = storesIn(tx, this.deps.auditOptions);
       const why = reason?.trim() || `cancelled by ${actor.name}`;
       const finished = await this.deps.completion.cancel(tx, stores, job, actor, why);
-      return { cancelled: true, job: view(finished) };
+      return { cancelled: true, job: view(finished, await decisions()) };
     });
   }
 
@@ -145,7 +163,7 @@ function checkId(id: string): void {
   if (!isUuid(id)) throw new InputError(`'${id.slice(0, 64)}' is not a job id (a UUID)`);
 }
 
-function view(job: JobRow): JobView {
+function view(job: JobRow, decisions: Record<Decision, number>): JobView {
   const finishedItems = job.done + job.failed;
   const started = job.startedAt?.getTime();
   const end = job.finishedAt?.getTime() ?? Date.now();
@@ -167,6 +185,7 @@ function view(job: JobRow): JobView {
     durationMs,
     throughput:
       durationMs === null ? null : durationMs === 0 ? null : round((finishedItems * 1000) / durationMs),
+    decisions,
   };
 }
 

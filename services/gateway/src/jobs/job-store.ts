@@ -51,6 +51,12 @@ export interface ItemRow {
   attempts: number;
 }
 
+/** Which items a results page keeps: by decision (items without one are dropped) and by item status. */
+export interface ResultFilter {
+  decisions?: readonly Decision[];
+  statuses?: readonly ItemStatus[];
+}
+
 export interface ItemResult extends ItemRow {
   decision: Decision | null;
   defects: DefectReport[] | null;
@@ -225,8 +231,16 @@ export class JobStore {
     return counts;
   }
 
-  /** Items with index ≥ `fromIndex`, in index order, with their decisions. */
-  async results(jobId: string, fromIndex: number, limit: number): Promise<ItemResult[]> {
+  /**
+   * Items with index ≥ `fromIndex`, in index order, with their decisions; `filter` keeps only items whose decision
+   * or item status is among those listed (an empty or absent list keeps all).
+   */
+  async results(
+    jobId: string,
+    fromIndex: number,
+    limit: number,
+    filter: ResultFilter = {},
+  ): Promise<ItemResult[]> {
     const { rows } = await this.db.query<
       ItemDbRow & {
         decision: Decision | null;
@@ -239,8 +253,10 @@ export class JobStore {
       `SELECT ${ITEM_COLUMNS}, n.decision, n.defects, n.scores, n.model_name, n.model_version
        FROM inspection_items i LEFT JOIN inspections n ON n.id = i.inspection_id
        WHERE i.job_id = $1::uuid AND i.item_index >= $2
+         AND ($4::text[] IS NULL OR n.decision = ANY ($4::text[]))
+         AND ($5::text[] IS NULL OR i.status = ANY ($5::text[]))
        ORDER BY i.item_index LIMIT $3`,
-      [jobId, fromIndex, limit],
+      [jobId, fromIndex, limit, nonEmpty(filter.decisions), nonEmpty(filter.statuses)],
     );
     return rows.map((r) => ({
       ...toItem(r),
@@ -253,6 +269,10 @@ export class JobStore {
           : { name: r.model_name, version: r.model_version },
     }));
   }
+}
+
+function nonEmpty(list: readonly string[] | undefined): string[] | null {
+  return list && list.length > 0 ? [...list] : null;
 }
 
 function firstRow<T>(rows: T[]): T {

@@ -22,8 +22,8 @@ export function fakeImage(tag: string): Buffer {
 }
 
 /**
- * A decision derived from the bytes: `fail` when the tag contains "defect", undecodable for "corrupt", a blank
- * frame for "blank".
+ * A decision derived from the bytes: `fail` when the tag contains "defect", `review` for "unsure", undecodable for
+ * "corrupt", a blank frame for "blank".
  */
 export function fakeDecision(input: InspectionInput, ctx: { requestId: string }): DecidedInspection {
   const bytes = input.image?.bytes ?? Buffer.alloc(0);
@@ -35,7 +35,7 @@ export function fakeDecision(input: InspectionInput, ctx: { requestId: string })
     result: {
       inspectionId: randomUUID(),
       requestId: ctx.requestId,
-      decision: fail ? 'fail' : 'pass',
+      decision: fail ? 'fail' : text.includes('unsure') ? 'review' : 'pass',
       defects: fail ? [{ class: 'crack', confidence: 0.9, severity: 'major' }] : [],
       scores: fail ? { ok: 0.1, crack: 0.9 } : { ok: 0.95, crack: 0.05 },
       model: { name: 'fake_model', version: '1' },

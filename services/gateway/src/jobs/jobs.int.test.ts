@@ -262,6 +262,41 @@ describe('batch jobs on real Postgres', () => {
     expect((await jobCounts(sql, jobId)).decisions).toBe(2);
   });
 
+  it('counts decisions in the job status and filters results by decision and item status', async () => {
+    const tags = ['ok-0', 'defect-1', 'unsure-2', 'corrupt-3', 'defect-4', 'ok-5', 'unsure-6', 'defect-7'];
+    const { body } = await submitKeys(await storeImages(tags));
+    const jobId = body.jobId as string;
+    const job = await finished(jobId);
+    expect(job).toMatchObject({ done: 7, failed: 1, decisions: { pass: 2, review: 2, fail: 3 } });
+
+    const indices = async (query: string): Promise<number[]> => {
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = (await (
+          await fetch(
+            `${api.url}/v1/jobs/${jobId}/results?limit=2&${query}${cursor ? `&cursor=${cursor}` : ''}`,
+          )
+        ).json()) as { items: Array<{ index: number }>; nextCursor: string | null };
+        seen.push(...page.items.map((i) => i.index));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      return seen;
+    };
+    expect(await indices('decision=fail')).toEqual([1, 4, 7]);
+    expect(await indices('decision=fail,review')).toEqual([1, 2, 4, 6, 7]);
+    expect(await indices('decision=review&decision=pass')).toEqual([0, 2, 5, 6]);
+    expect(await indices('status=failed')).toEqual([3]);
+    expect(await indices('status=succeeded&decision=pass')).toEqual([0, 5]);
+
+    const bad = await fetch(`${api.url}/v1/jobs/${jobId}/results?decision=fail,broken`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { details: unknown } }).error.details).toEqual({
+      decision: ['broken'],
+    });
+    expect((await fetch(`${api.url}/v1/jobs/${jobId}/results?status=`)).status).toBe(400);
+  });
+
   it('retries transient failures (Triton unavailable) without counting them as failed', async () => {
     const failedOnce = new Set<string>();
     decider.impl = (input, ctx) => {
