@@ -24,6 +24,7 @@ import { ModelLifecycle } from './models/model-lifecycle';
 import { modelRoutes } from './models/model-routes';
 import { VersionPins } from './models/version-pins';
 import { DriftMonitor, DriftService } from './drift';
+import { ExperimentService, ExperimentStore, experimentRoutes } from './experiments';
 
 export interface RunningGateway {
   readonly port: number;
@@ -137,6 +138,16 @@ export async function startGateway(
   // The drift report tells whether the version requests get by default (pinned or Triton's) is monitored.
   const served = { get: (model: string) => contracts.get(model, pins.get(model)) };
   const models = modelRoutes(lifecycle, { drift: new DriftService(drift, lifecycle, served) });
+  const experiments = new ExperimentService({
+    database: records.db,
+    store: new ExperimentStore(records.db),
+    objects: records.objects,
+    inspections: service,
+    contracts,
+    log: log.child({ component: 'experiments' }),
+    auditOptions: { checkpointEvery: config.auditCheckpointEvery },
+  });
+  const experimentRouters = experimentRoutes(experiments);
 
   let accepting = true;
   const auth = new Authenticator(config.apiKeys);
@@ -184,6 +195,8 @@ export async function startGateway(
       { path: '/events', roles: ['auditor', 'mlops'], router: eventRoutes(records.outboxReader) },
       { path: '/models', roles: ['mlops', 'auditor'], router: models.read },
       { path: '/models', roles: ['mlops'], router: models.write },
+      { path: '/experiments', roles: ['mlops', 'auditor'], router: experimentRouters.read },
+      { path: '/experiments', roles: ['mlops'], router: experimentRouters.write },
     ],
   });
   const server = http.createServer(app);
@@ -212,6 +225,7 @@ export async function startGateway(
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await jobs.stop();
+        await experiments.stop();
         await runner.drain();
         await closed;
         await records.stop();

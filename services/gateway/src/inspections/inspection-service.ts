@@ -139,7 +139,10 @@ export class InspectionService {
   }
 
   /** Routing, preprocessing, inference and postprocessing of one item, without recording it. */
-  async decide(input: InspectionInput, ctx: { requestId: string }): Promise<DecidedInspection> {
+  async decide(
+    input: InspectionInput,
+    ctx: { requestId: string; /** false: a replay, kept out of the drift window. */ observeDrift?: boolean },
+  ): Promise<DecidedInspection> {
     const started = performance.now();
     const receivedAt = new Date();
     const deadline = Date.now() + this.deps.requestTimeoutMs;
@@ -170,7 +173,8 @@ export class InspectionService {
     const t = performance.now();
     const outcome = decideInspection(contract, itemOutputs(contract, floatOutputs(ran.outputs), 0), source);
     const postprocessMs = performance.now() - t;
-    this.deps.drift?.observe(contract, ran.version, outcome.defectProbability, item);
+    if (ctx.observeDrift !== false)
+      this.deps.drift?.observe(contract, ran.version, outcome.defectProbability, item);
 
     const result: InspectionResult = {
       inspectionId: randomUUID(),

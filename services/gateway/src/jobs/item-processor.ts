@@ -50,8 +50,8 @@ export interface ItemProcessorDeps {
   retryMaxSeconds?: number;
 }
 
-/** Client errors: the item can never succeed, so it is marked failed with the message. */
-const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+/** Client errors: the item can never succeed, so it is marked failed with the message (experiments too). */
+export const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'bad_request',
   'not_found',
   'payload_too_large',

@@ -11,9 +11,14 @@ export interface Actor {
  * Model lifecycle actions are open-ended (`model.loaded`, `model.unload_requested`, `model.pinned`…).
  */
 export type AuditAction =
-  'inspection.decided' | 'feedback.recorded' | 'audit.correction' | `model.${string}` | `job.${string}`;
+  | 'inspection.decided'
+  | 'feedback.recorded'
+  | 'audit.correction'
+  | `model.${string}`
+  | `job.${string}`
+  | `experiment.${string}`;
 
-export type AuditEntityType = 'inspection' | 'model' | 'feedback' | 'job' | 'audit_entry';
+export type AuditEntityType = 'inspection' | 'model' | 'feedback' | 'job' | 'experiment' | 'audit_entry';
 
 export interface NewAuditEntry {
   /** Defaults to a database-generated uuid. */

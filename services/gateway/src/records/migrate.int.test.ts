@@ -58,6 +58,8 @@ describe('migrations on real Postgres', () => {
       expect(tables.rows.map((r) => r.relname)).toEqual([
         'audit_checkpoints',
         'audit_trail',
+        'experiment_items',
+        'experiments',
         'feedback',
         'inspection_items',
         'inspections',

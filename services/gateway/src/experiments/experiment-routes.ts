@@ -1,0 +1,109 @@
+/**
+ * `/v1/experiments`: `write` holds POST / (mlops); `read` holds GET /, GET /:id and GET /:id/items (mlops, auditor).
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { InputError } from '../domain/errors';
+import { asyncRoute } from '../http/async-route';
+import type { Principal } from '../http/auth';
+import { jsonBody } from '../http/json-body';
+import type { ExperimentService } from './experiment-service';
+
+export const DEFAULT_REPLAY_LIMIT = 500;
+export const MAX_REPLAY_LIMIT = 5000;
+
+const version = z
+  .union([
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,9}$/),
+    z.number().int().positive(),
+  ])
+  .transform(String);
+const startBody = z
+  .object({
+    model: z.string().trim().min(1).max(200),
+    candidateVersion: version,
+    baselineVersion: version.optional(),
+    stationId: z.string().trim().min(1).max(200).optional(),
+    lotId: z.string().trim().min(1).max(200).optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    limit: z.number().int().min(1).max(MAX_REPLAY_LIMIT).default(DEFAULT_REPLAY_LIMIT),
+    reason: z.string().trim().min(3).max(2000),
+  })
+  .strict();
+
+export function experimentRoutes(service: ExperimentService): { read: Router; write: Router } {
+  const write = Router();
+  write.use(jsonBody(64 * 1024));
+  write.post(
+    '/',
+    asyncRoute(async (req, res) => {
+      const parsed = startBody.safeParse(req.body ?? {});
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+        throw new InputError(`invalid request body: ${problems.join('; ')}`, { details: { problems } });
+      }
+      const b = parsed.data;
+      const actor: Principal = req.principal ?? { name: 'anonymous', role: 'mlops' };
+      const started = await service.start(
+        {
+          model: b.model,
+          candidateVersion: b.candidateVersion,
+          ...(b.baselineVersion === undefined ? {} : { baselineVersion: b.baselineVersion }),
+          filters: {
+            ...(b.stationId === undefined ? {} : { stationId: b.stationId }),
+            ...(b.lotId === undefined ? {} : { lotId: b.lotId }),
+            ...(b.from === undefined ? {} : { from: b.from }),
+            ...(b.to === undefined ? {} : { to: b.to }),
+            limit: b.limit,
+          },
+          reason: b.reason,
+        },
+        actor,
+      );
+      res.status(202).location(`${req.baseUrl}/${started.experimentId}`).json(started);
+    }),
+  );
+
+  const read = Router();
+  read.get(
+    '/',
+    asyncRoute(async (req, res) => {
+      res.json({ experiments: await service.list(pageLimit(req.query.limit, 50, 200)) });
+    }),
+  );
+  read.get(
+    '/:id',
+    asyncRoute(async (req, res) => {
+      res.json(await service.get(req.params.id as string));
+    }),
+  );
+  read.get(
+    '/:id/items',
+    asyncRoute(async (req, res) => {
+      const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
+      const flag = req.query.disagreements;
+      if (flag !== undefined && flag !== 'true' && flag !== 'false')
+        throw new InputError("'disagreements' must be true or false");
+      res.json(
+        await service.items(
+          req.params.id as string,
+          cursor,
+          pageLimit(req.query.limit, 100, 1000),
+          flag === 'true',
+        ),
+      );
+    }),
+  );
+  return { read, write };
+}
+
+function pageLimit(raw: unknown, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = typeof raw === 'string' && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= max)) throw new InputError(`'limit' must be an integer from 1 to ${max}`);
+  return n;
+}

@@ -1,0 +1,327 @@
+/**
+ * Experiments: a candidate model version replayed on recorded inspections. Starting one selects the inspections
+ * (their stored images), records the request in the audit trail and answers at once; the replay runs in the
+ * background through the normal inference path with the candidate version pinned, writing each item's decision as
+ * it goes (the progress), and ends with a summary (agreement, decision transitions, figures on labelled items)
+ * recorded with the experiment and in the audit trail. Replays touch no inspection record and stay out of the
+ * drift windows. An experiment whose gateway stops is finished as failed ("interrupted"); one whose gateway died
+ * shows as interrupted once its progress is older than `staleAfterMs`. Either way the recorded inspections are
+ * unchanged and the experiment can simply be started again.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { InputError, NotFoundError, findGatewayError } from '../domain/errors';
+import type { DecidedInspection } from '../inspections/inspection-service';
+import type { InspectionInput } from '../http/inspection-request';
+// Errors that can never succeed on retry are the batch jobs' list: the item keeps the message, the replay moves on.
+import { PERMANENT, storesIn } from '../jobs/item-processor';
+import type { Actor } from '../records/audit-types';
+import type { AuditStoreOptions } from '../records/audit-store';
+import type { Database } from '../records/db';
+import { isUuid } from '../records/uuid';
+import type { ModelContract } from '../routing';
+import type { ObjectStore } from '../storage/object-store';
+import type { ExperimentFilters, ExperimentItem, ExperimentRow, ExperimentStore } from './experiment-store';
+import { summarize } from './experiment-summary';
+
+export interface ReplayDecider {
+  decide(
+    input: InspectionInput,
+    ctx: { requestId: string; observeDrift?: boolean },
+  ): Promise<DecidedInspection>;
+}
+
+export interface ExperimentServiceDeps {
+  database: Database;
+  store: ExperimentStore;
+  objects: Pick<ObjectStore, 'get'>;
+  inspections: ReplayDecider;
+  contracts: { get(model: string, version?: string): Promise<ModelContract> };
+  log: Logger;
+  auditOptions?: AuditStoreOptions;
+  /** Items replayed at once (default 2: replays share the CPU with live inspections). */
+  concurrency?: number;
+  /** Transient failures (Triton busy or down) are retried this many times, backing off from `retryBaseMs`. */
+  maxRetries?: number;
+  retryBaseMs?: number;
+  /** A running experiment without progress for this long is reported as interrupted (default 120 s). */
+  staleAfterMs?: number;
+}
+
+export interface StartRequest {
+  model: string;
+  candidateVersion: string;
+  baselineVersion?: string;
+  filters: ExperimentFilters;
+  reason: string;
+}
+
+export interface ExperimentView {
+  experimentId: string;
+  model: string;
+  candidateVersion: string;
+  baselineVersion: string | null;
+  filters: ExperimentFilters;
+  /** `interrupted`: still marked running, but no progress for a while (its gateway stopped). */
+  status: ExperimentRow['status'] | 'interrupted';
+  total: number;
+  done: number;
+  failed: number;
+  progress: number;
+  createdBy: string;
+  reason: string;
+  createdAt: string;
+  finishedAt: string | null;
+  summary: ExperimentRow['summary'];
+  error: string | null;
+}
+
+export class ExperimentService {
+  private readonly running = new Map<string, Promise<void>>();
+  private stopping = false;
+
+  constructor(private readonly deps: ExperimentServiceDeps) {}
+
+  async start(request: StartRequest, actor: Actor): Promise<{ experimentId: string; total: number }> {
+    const { model, candidateVersion } = request;
+    const baselineVersion = request.baselineVersion ?? null;
+    if (this.stopping)
+      throw new InputError('the gateway is shutting down; start the experiment on another replica');
+    if (baselineVersion === candidateVersion) {
+      throw new InputError('the baseline and candidate versions are the same; nothing would be compared');
+    }
+    const contract = await this.deps.contracts.get(model, candidateVersion);
+    if (!contract.image) {
+      throw new InputError(
+        `model '${model}' takes measurements, which are not stored with their inspections: only image models ` +
+          'can be replayed',
+      );
+    }
+    const id = randomUUID();
+    const row = await this.deps.database.transaction(async (tx) => {
+      const created = await this.deps.store.create(tx, {
+        id,
+        model,
+        candidateVersion,
+        baselineVersion,
+        filters: request.filters,
+        createdBy: actor.name,
+        reason: request.reason,
+      });
+      if (created.total === 0) {
+        throw new InputError(
+          `no recorded inspections of model '${model}' decided by ` +
+            (baselineVersion === null
+              ? `any version but ${candidateVersion}`
+              : `version ${baselineVersion}`) +
+            ' have a stored image' +
+            describeFilters(request.filters),
+          { details: { filters: request.filters, baselineVersion } },
+        );
+      }
+      await storesIn(tx, this.deps.auditOptions).audit.append({
+        actor,
+        action: 'experiment.started',
+        entity: { type: 'experiment', id },
+        reason: request.reason,
+        payload: { model, candidateVersion, baselineVersion, filters: request.filters, total: created.total },
+      });
+      return created;
+    });
+    this.launch(id, contract, actor);
+    return { experimentId: id, total: row.total };
+  }
+
+  async get(id: string): Promise<ExperimentView> {
+    return this.view(await this.find(id));
+  }
+
+  async list(limit: number): Promise<ExperimentView[]> {
+    return (await this.deps.store.list(limit)).map((r) => this.view(r));
+  }
+
+  async items(
+    id: string,
+    cursor: string | undefined,
+    limit: number,
+    disagreements: boolean,
+  ): Promise<{ experimentId: string; items: ExperimentItem[]; nextCursor: string | null }> {
+    const row = await this.find(id);
+    let from = 0;
+    if (cursor !== undefined) {
+      if (!/^\d{1,9}$/.test(cursor))
+        throw new InputError("'cursor' must be the nextCursor of a previous page");
+      from = Number(cursor);
+    }
+    const rows = await this.deps.store.items(row.id, from, limit + 1, { disagreements });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      experimentId: row.id,
+      items: page,
+      nextCursor: rows.length > limit && last ? String(last.index + 1) : null,
+    };
+  }
+
+  /** Stops the replays: each finishes its item in flight, then its experiment is recorded as interrupted. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private launch(id: string, contract: ModelContract, actor: Actor): void {
+    const run = this.replay(id, contract, actor)
+      .catch((err: unknown) => {
+        this.deps.log.error({ err, experimentId: id }, 'experiment failed');
+        const message = err instanceof Error ? err.message : String(err);
+        return this.finish(id, actor, { error: `replay stopped: ${message}` }).catch((e: unknown) =>
+          this.deps.log.error({ err: e, experimentId: id }, 'could not record the failed experiment'),
+        );
+      })
+      .finally(() => this.running.delete(id));
+    this.running.set(id, run);
+  }
+
+  private async replay(id: string, contract: ModelContract, actor: Actor): Promise<void> {
+    const { store } = this.deps;
+    const experiment = await this.find(id);
+    const pending = await store.items(id, 0, experiment.total, { pendingOnly: true });
+    let next = 0;
+    const worker = async () => {
+      while (!this.stopping && next < pending.length) {
+        const item = pending[next++]!;
+        await store.recordItem(id, item.index, await this.decideItem(experiment, contract, item));
+      }
+    };
+    await Promise.all(Array.from({ length: this.deps.concurrency ?? 2 }, worker));
+    if (this.stopping) {
+      await this.finish(id, actor, {
+        error: 'interrupted: the gateway stopped during the replay; start the experiment again',
+      });
+      return;
+    }
+    const items = await store.allItems(id);
+    await this.finish(id, actor, { summary: summarize(items, contract.goodClass) });
+  }
+
+  private async decideItem(
+    experiment: ExperimentRow,
+    contract: ModelContract,
+    item: ExperimentItem,
+  ): Promise<
+    | {
+        decision: DecidedInspection['result']['decision'];
+        top: string | null;
+        scores: Record<string, number>;
+      }
+    | { error: string }
+  > {
+    const base = this.deps.retryBaseMs ?? 1000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const bytes = await this.deps.objects.get(item.objectKey);
+        const decided = await this.deps.inspections.decide(
+          {
+            modality: contract.modality,
+            stationId: item.stationId,
+            lotId: item.lotId ?? undefined,
+            partId: item.partId ?? undefined,
+            model: experiment.model,
+            version: experiment.candidateVersion,
+            image: { bytes, filename: undefined },
+            measurements: undefined,
+          },
+          { requestId: `experiment-${experiment.id}-${item.index}`, observeDrift: false },
+        );
+        const scores = decided.result.scores;
+        return { decision: decided.result.decision, top: topClass(scores), scores };
+      } catch (err) {
+        const domain = findGatewayError(err);
+        const message = domain?.message ?? (err instanceof Error ? err.message : String(err));
+        if (
+          (domain && PERMANENT.has(domain.code)) ||
+          attempt >= (this.deps.maxRetries ?? 6) ||
+          this.stopping
+        ) {
+          return { error: message };
+        }
+        await new Promise((resolve) => setTimeout(resolve, base * 2 ** attempt));
+      }
+    }
+  }
+
+  private async finish(
+    id: string,
+    actor: Actor,
+    outcome: Parameters<ExperimentStore['finish']>[2],
+  ): Promise<void> {
+    await this.deps.database.transaction(async (tx) => {
+      const row = await this.deps.store.finish(tx, id, outcome);
+      await storesIn(tx, this.deps.auditOptions).audit.append({
+        actor,
+        action: row.status === 'completed' ? 'experiment.completed' : 'experiment.failed',
+        entity: { type: 'experiment', id },
+        reason: row.status === 'completed' ? row.reason : (row.error ?? 'failed'),
+        payload: {
+          model: row.model,
+          candidateVersion: row.candidateVersion,
+          baselineVersion: row.baselineVersion,
+          total: row.total,
+          done: row.done,
+          failed: row.failed,
+          ...(row.summary ? { summary: row.summary } : {}),
+        },
+      });
+    });
+  }
+
+  private async find(id: string): Promise<ExperimentRow> {
+    if (!isUuid(id)) throw new InputError(`'${id.slice(0, 64)}' is not an experiment id (a UUID)`);
+    const row = await this.deps.store.get(id);
+    if (!row) throw new NotFoundError(`experiment '${id}' not found`);
+    return row;
+  }
+
+  private view(r: ExperimentRow): ExperimentView {
+    const stale =
+      r.status === 'running' &&
+      !this.running.has(r.id) &&
+      Date.now() - r.updatedAt.getTime() > (this.deps.staleAfterMs ?? 120_000);
+    return {
+      experimentId: r.id,
+      model: r.model,
+      candidateVersion: r.candidateVersion,
+      baselineVersion: r.baselineVersion,
+      filters: r.filters,
+      status: stale ? 'interrupted' : r.status,
+      total: r.total,
+      done: r.done,
+      failed: r.failed,
+      progress: r.total === 0 ? 1 : (r.done + r.failed) / r.total,
+      createdBy: r.createdBy,
+      reason: r.reason,
+      createdAt: r.createdAt.toISOString(),
+      finishedAt: r.finishedAt?.toISOString() ?? null,
+      summary: r.summary,
+      error: stale
+        ? 'interrupted: no progress recorded for a while (its gateway stopped); start it again'
+        : r.error,
+    };
+  }
+}
+
+function topClass(scores: Record<string, number>): string | null {
+  let best: [string, number] | undefined;
+  for (const [k, v] of Object.entries(scores)) if (!best || v > best[1]) best = [k, v];
+  return best?.[0] ?? null;
+}
+
+function describeFilters(f: ExperimentFilters): string {
+  const parts = [
+    f.stationId === undefined ? '' : `station ${f.stationId}`,
+    f.lotId === undefined ? '' : `lot ${f.lotId}`,
+    f.from === undefined ? '' : `from ${f.from}`,
+    f.to === undefined ? '' : `before ${f.to}`,
+  ].filter(Boolean);
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}

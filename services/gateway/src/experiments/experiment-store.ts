@@ -1,0 +1,303 @@
+/** The `experiments` and `experiment_items` tables, and the selection of recorded inspections to replay. */
+import type { Decision } from '../postprocess/decision-types';
+import type { Queryable } from '../records/db';
+import type { ExperimentSummary } from './experiment-summary';
+
+export type ExperimentStatus = 'running' | 'completed' | 'failed';
+
+export interface ExperimentFilters {
+  stationId?: string;
+  lotId?: string;
+  /** ISO timestamps: inspections created in [from, to). */
+  from?: string;
+  to?: string;
+  /** Newest inspections first, at most this many. */
+  limit: number;
+}
+
+export interface ExperimentRow {
+  id: string;
+  model: string;
+  candidateVersion: string;
+  baselineVersion: string | null;
+  filters: ExperimentFilters;
+  status: ExperimentStatus;
+  total: number;
+  done: number;
+  failed: number;
+  createdBy: string;
+  reason: string;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+  summary: ExperimentSummary | null;
+  error: string | null;
+}
+
+export interface ExperimentItem {
+  index: number;
+  inspectionId: string;
+  objectKey: string;
+  modality: string;
+  stationId: string;
+  lotId: string | null;
+  partId: string | null;
+  baselineVersion: string;
+  baselineDecision: Decision;
+  baselineTop: string | null;
+  candidateDecision: Decision | null;
+  candidateTop: string | null;
+  candidateScores: Record<string, number> | null;
+  label: string | null;
+  error: string | null;
+}
+
+interface ExperimentDbRow {
+  id: string;
+  model_name: string;
+  candidate_version: string;
+  baseline_version: string | null;
+  filters: ExperimentFilters;
+  status: ExperimentStatus;
+  total: number;
+  done: number;
+  failed: number;
+  created_by: string;
+  reason: string;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+  summary: ExperimentSummary | null;
+  error: string | null;
+}
+
+const COLUMNS = `id::text AS id, model_name, candidate_version, baseline_version, filters, status, total, done, failed,
+  created_by, reason, created_at, updated_at, finished_at, summary, error`;
+
+interface ItemDbRow {
+  item_index: number;
+  inspection_id: string;
+  object_key: string;
+  modality: string;
+  station_id: string;
+  lot_id: string | null;
+  part_id: string | null;
+  baseline_version: string;
+  baseline_decision: Decision;
+  baseline_top: string | null;
+  candidate_decision: Decision | null;
+  candidate_top: string | null;
+  candidate_scores: Record<string, number> | null;
+  label: string | null;
+  error: string | null;
+}
+
+export class ExperimentStore {
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * Inserts the experiment and one item per selected inspection (newest first): recorded inspections of `model`
+   * with a stored input, decided by `baselineVersion` (or by any version but the candidate), within the filters.
+   * Each item carries the inspection's latest feedback label, if any. Returns the row with its total.
+   */
+  async create(
+    tx: Queryable,
+    e: {
+      id: string;
+      model: string;
+      candidateVersion: string;
+      baselineVersion: string | null;
+      filters: ExperimentFilters;
+      createdBy: string;
+      reason: string;
+    },
+  ): Promise<ExperimentRow> {
+    await tx.query(
+      `INSERT INTO experiments (id, model_name, candidate_version, baseline_version, filters, total, created_by, reason)
+       VALUES ($1::uuid, $2, $3, $4, $5::jsonb, 0, $6, $7)`,
+      [
+        e.id,
+        e.model,
+        e.candidateVersion,
+        e.baselineVersion,
+        JSON.stringify(e.filters),
+        e.createdBy,
+        e.reason,
+      ],
+    );
+    const f = e.filters;
+    const inserted = await tx.query(
+      `INSERT INTO experiment_items (experiment_id, item_index, inspection_id, baseline_version, baseline_decision,
+         baseline_top, label)
+       SELECT $1::uuid, (row_number() OVER (ORDER BY s.created_at DESC, s.id DESC) - 1)::int, s.id, s.model_version,
+              s.decision, s.top, s.label
+       FROM (
+         SELECT n.id, n.created_at, n.model_version, n.decision,
+                (SELECT k FROM jsonb_each(n.scores) AS e(k, v) ORDER BY (v #>> '{}')::float8 DESC, k LIMIT 1) AS top,
+                (SELECT fb.label FROM feedback fb WHERE fb.inspection_id = n.id
+                  ORDER BY fb.created_at DESC, fb.id DESC LIMIT 1) AS label
+         FROM inspections n
+         WHERE n.model_name = $2 AND n.object_key IS NOT NULL
+           AND (CASE WHEN $3::text IS NULL THEN n.model_version <> $4 ELSE n.model_version = $3 END)
+           AND ($5::text IS NULL OR n.station_id = $5)
+           AND ($6::text IS NULL OR n.lot_id = $6)
+           AND ($7::timestamptz IS NULL OR n.created_at >= $7)
+           AND ($8::timestamptz IS NULL OR n.created_at < $8)
+         ORDER BY n.created_at DESC, n.id DESC
+         LIMIT $9
+       ) s`,
+      [
+        e.id,
+        e.model,
+        e.baselineVersion,
+        e.candidateVersion,
+        f.stationId ?? null,
+        f.lotId ?? null,
+        f.from ?? null,
+        f.to ?? null,
+        f.limit,
+      ],
+    );
+    const { rows } = await tx.query<ExperimentDbRow>(
+      `UPDATE experiments SET total = $2 WHERE id = $1::uuid RETURNING ${COLUMNS}`,
+      [e.id, inserted.rowCount ?? 0],
+    );
+    return toRow(first(rows));
+  }
+
+  async get(id: string): Promise<ExperimentRow | undefined> {
+    const { rows } = await this.db.query<ExperimentDbRow>(
+      `SELECT ${COLUMNS} FROM experiments WHERE id = $1::uuid`,
+      [id],
+    );
+    return rows[0] ? toRow(rows[0]) : undefined;
+  }
+
+  async list(limit: number): Promise<ExperimentRow[]> {
+    const { rows } = await this.db.query<ExperimentDbRow>(
+      `SELECT ${COLUMNS} FROM experiments ORDER BY created_at DESC, id DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toRow);
+  }
+
+  /** Items with index ≥ `fromIndex`, in order; `disagreements` keeps only those decided differently. */
+  async items(
+    id: string,
+    fromIndex: number,
+    limit: number,
+    opts: { pendingOnly?: boolean; disagreements?: boolean } = {},
+  ): Promise<ExperimentItem[]> {
+    const { rows } = await this.db.query<ItemDbRow>(
+      `SELECT x.item_index, x.inspection_id::text AS inspection_id, n.object_key, n.modality, n.station_id, n.lot_id,
+              n.part_id, x.baseline_version, x.baseline_decision, x.baseline_top, x.candidate_decision,
+              x.candidate_top, x.candidate_scores, x.label, x.error
+       FROM experiment_items x JOIN inspections n ON n.id = x.inspection_id
+       WHERE x.experiment_id = $1::uuid AND x.item_index >= $2
+         AND (NOT $4::boolean OR (x.candidate_decision IS NULL AND x.error IS NULL))
+         AND (NOT $5::boolean OR x.candidate_decision <> x.baseline_decision)
+       ORDER BY x.item_index LIMIT $3`,
+      [id, fromIndex, limit, opts.pendingOnly ?? false, opts.disagreements ?? false],
+    );
+    return rows.map(toItem);
+  }
+
+  async allItems(id: string): Promise<ExperimentItem[]> {
+    return this.items(id, 0, 1_000_000);
+  }
+
+  /** Records the candidate's decision of one item and counts it; also the runner's heartbeat. */
+  async recordItem(
+    id: string,
+    index: number,
+    outcome: { decision: Decision; top: string | null; scores: Record<string, number> } | { error: string },
+  ): Promise<void> {
+    const decided = 'decision' in outcome;
+    await this.db.query(
+      `WITH item AS (
+         UPDATE experiment_items SET candidate_decision = $3, candidate_top = $4, candidate_scores = $5::jsonb,
+                error = $6
+         WHERE experiment_id = $1::uuid AND item_index = $2 AND candidate_decision IS NULL AND error IS NULL
+         RETURNING 1)
+       UPDATE experiments SET done = done + (CASE WHEN $7 THEN 1 ELSE 0 END),
+              failed = failed + (CASE WHEN $7 THEN 0 ELSE 1 END), updated_at = clock_timestamp()
+       WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM item)`,
+      [
+        id,
+        index,
+        decided ? outcome.decision : null,
+        decided ? outcome.top : null,
+        decided ? JSON.stringify(outcome.scores) : null,
+        decided ? null : outcome.error,
+        decided,
+      ],
+    );
+  }
+
+  async finish(
+    tx: Queryable,
+    id: string,
+    outcome: { summary: ExperimentSummary } | { error: string },
+  ): Promise<ExperimentRow> {
+    const ok = 'summary' in outcome;
+    const { rows } = await tx.query<ExperimentDbRow>(
+      `UPDATE experiments SET status = $2, summary = $3::jsonb, error = $4, finished_at = clock_timestamp(),
+              updated_at = clock_timestamp()
+       WHERE id = $1::uuid RETURNING ${COLUMNS}`,
+      [
+        id,
+        ok ? 'completed' : 'failed',
+        ok ? JSON.stringify(outcome.summary) : null,
+        ok ? null : outcome.error,
+      ],
+    );
+    return toRow(first(rows));
+  }
+}
+
+function first<T>(rows: T[]): T {
+  const row = rows[0];
+  if (!row) throw new Error('statement returned no row');
+  return row;
+}
+
+function toRow(r: ExperimentDbRow): ExperimentRow {
+  return {
+    id: r.id,
+    model: r.model_name,
+    candidateVersion: r.candidate_version,
+    baselineVersion: r.baseline_version,
+    filters: r.filters,
+    status: r.status,
+    total: r.total,
+    done: r.done,
+    failed: r.failed,
+    createdBy: r.created_by,
+    reason: r.reason,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+    summary: r.summary,
+    error: r.error,
+  };
+}
+
+function toItem(r: ItemDbRow): ExperimentItem {
+  return {
+    index: r.item_index,
+    inspectionId: r.inspection_id,
+    objectKey: r.object_key,
+    modality: r.modality,
+    stationId: r.station_id,
+    lotId: r.lot_id,
+    partId: r.part_id,
+    baselineVersion: r.baseline_version,
+    baselineDecision: r.baseline_decision,
+    baselineTop: r.baseline_top,
+    candidateDecision: r.candidate_decision,
+    candidateTop: r.candidate_top,
+    candidateScores: r.candidate_scores,
+    label: r.label,
+    error: r.error,
+  };
+}

@@ -1,0 +1,341 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import pino from 'pino';
+import { UnavailableError, UndecodableImageError } from '../domain/errors';
+import { toHttpError } from '../http/error-mapping';
+import type { InspectionInput } from '../http/inspection-request';
+import type { DecidedInspection } from '../inspections/inspection-service';
+import { fakeDecision, waitFor } from '../jobs/jobs-test-kit';
+import type { Decision } from '../postprocess/decision-types';
+import { createDatabase, type Database } from '../records/db';
+import { DecisionRecorder } from '../records/decision-recorder';
+import { PostgresRecords } from '../records/record-stores';
+import { createTestDatabase, type TestDatabase } from '../records/test-database';
+import { sampleDecision } from '../records/test-decisions';
+import type { ModelContract } from '../routing';
+import { FakeObjectStore } from '../storage/fake-object-store';
+import { ExperimentService, ExperimentStore, experimentRoutes } from './index';
+
+jest.setTimeout(60_000);
+
+/** The candidate's answer, from the stored bytes: what each tag makes it decide. */
+class CandidateDecider {
+  calls: Array<{ input: InspectionInput; ctx: { requestId: string; observeDrift?: boolean } }> = [];
+  flakyLeft = 2;
+  gate: Promise<void> | undefined;
+
+  async decide(
+    input: InspectionInput,
+    ctx: { requestId: string; observeDrift?: boolean },
+  ): Promise<DecidedInspection> {
+    this.calls.push({ input, ctx });
+    if (this.gate) await this.gate;
+    const text = input.image!.bytes.toString('latin1');
+    if (text.includes('corrupt')) throw new UndecodableImageError('image could not be decoded: truncated');
+    if (text.includes('flaky') && this.flakyLeft-- > 0) throw new UnavailableError('Triton is restarting');
+    const decided = fakeDecision(input, ctx);
+    const decision: Decision = text.includes('now-fails') ? 'fail' : decided.result.decision;
+    const scores = decision === 'fail' ? { ok: 0.1, crack: 0.9 } : decided.result.scores;
+    return { ...decided, result: { ...decided.result, decision, scores } };
+  }
+}
+
+const contract = (modality: string, image: boolean) =>
+  ({
+    model: 'visual_ensemble',
+    modality,
+    goodClass: 'ok',
+    ...(image ? { image: { width: 8, height: 8 } } : {}),
+  }) as unknown as ModelContract;
+
+describe('experiments: a candidate version replayed on recorded inspections (real Postgres)', () => {
+  let database: TestDatabase;
+  let db: Database;
+  let sql: Client;
+  let objects: FakeObjectStore;
+  let recorder: DecisionRecorder;
+  let decider: CandidateDecider;
+  let service: ExperimentService;
+  let api: { url: string; close(): Promise<void> };
+
+  const build = () =>
+    new ExperimentService({
+      database: db,
+      store: new ExperimentStore(db),
+      objects,
+      inspections: decider,
+      contracts: {
+        get: (model: string) =>
+          model === 'visual_ensemble'
+            ? Promise.resolve(contract('visual', true))
+            : Promise.resolve(contract('electrical', false)),
+      },
+      log: pino({ level: 'silent' }),
+      retryBaseMs: 5,
+    });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = createDatabase({ connectionString: database.url, max: 8 });
+    sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    objects = new FakeObjectStore();
+    recorder = new DecisionRecorder(new PostgresRecords(db));
+    decider = new CandidateDecider();
+    service = build();
+    const app = express();
+    app.use((req: Request, _res: Response, next: NextFunction) => {
+      req.requestId = randomUUID();
+      req.principal = { name: 'mlops-ana', role: 'mlops' };
+      next();
+    });
+    const routes = experimentRoutes(service);
+    app.use('/v1/experiments', routes.read, routes.write);
+    app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+      const mapped = toHttpError(err, req.requestId);
+      res.status(mapped.status).set(mapped.headers).json(mapped.body);
+    });
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    api = {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  });
+  afterAll(async () => {
+    await api.close();
+    await service.stop();
+    await sql.end();
+    await db.close();
+    await database.drop();
+  });
+
+  /** Records an inspection decided by `version`, its image stored; `label` adds a person's feedback. */
+  const recordInspection = async (
+    tag: string,
+    o: {
+      version: string;
+      decision: Decision;
+      station?: string;
+      lot?: string;
+      label?: string;
+      model?: string;
+    },
+  ): Promise<string> => {
+    const { key } = await objects.put(Buffer.from(`img-${tag}-${randomUUID()}`), 'image/png');
+    const scores = o.decision === 'pass' ? { ok: 0.95, crack: 0.05 } : { ok: 0.1, crack: 0.9 };
+    const recorded = await recorder.recordDecision(
+      sampleDecision({
+        model: { name: o.model ?? 'visual_ensemble', version: o.version, configHash: 'c'.repeat(64) },
+        objectKey: key,
+        decision: o.decision,
+        scores,
+        stationId: o.station ?? 'line-1',
+        lotId: o.lot ?? 'LOT-A',
+      }),
+    );
+    const id = recorded.inspection.id;
+    if (o.label) {
+      await recorder.recordFeedback({
+        inspectionId: id,
+        label: o.label,
+        actor: { name: 'qa-1', role: 'station' },
+        reason: 'checked by hand',
+      });
+    }
+    return id;
+  };
+
+  const start = async (body: Record<string, unknown>) => {
+    const res = await fetch(`${api.url}/v1/experiments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'visual_ensemble', reason: 'try version 6 on line 1', ...body }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const get = async (id: string) =>
+    (await (await fetch(`${api.url}/v1/experiments/${id}`)).json()) as Record<string, unknown>;
+  const finished = (id: string) =>
+    waitFor(`experiment ${id} to finish`, async () => {
+      const e = await get(id);
+      return e.status === 'running' ? undefined : e;
+    });
+
+  it('replays the selected inspections through the candidate and summarizes against the recorded decisions', async () => {
+    // Oldest first: the replay takes the newest of line-9's lot L-9 first.
+    await recordInspection('old-pass', { version: '5', decision: 'pass', station: 'line-9', lot: 'L-9' });
+    await recordInspection('ok-now-fails', {
+      version: '5',
+      decision: 'pass',
+      station: 'line-9',
+      lot: 'L-9',
+      label: 'ok',
+    });
+    await recordInspection('defect-kept', {
+      version: '5',
+      decision: 'fail',
+      station: 'line-9',
+      lot: 'L-9',
+      label: 'crack',
+    });
+    await recordInspection('escaped-defect', {
+      version: '5',
+      decision: 'pass',
+      station: 'line-9',
+      lot: 'L-9',
+      label: 'crack',
+    });
+    await recordInspection('ok-flaky', {
+      version: '5',
+      decision: 'pass',
+      station: 'line-9',
+      lot: 'L-9',
+      label: 'ok',
+    });
+    await recordInspection('corrupt', { version: '5', decision: 'review', station: 'line-9', lot: 'L-9' });
+    await recordInspection('ok-6', { version: '6', decision: 'pass', station: 'line-9', lot: 'L-9' }); // the candidate's own
+    await recordInspection('ok-elsewhere', { version: '5', decision: 'pass', station: 'line-2', lot: 'L-9' });
+    const before = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM inspections');
+    decider.calls = [];
+
+    const started = await start({ candidateVersion: 6, stationId: 'line-9', limit: 5 });
+    expect(started.status).toBe(202);
+    expect(started.body).toEqual({ experimentId: expect.any(String), total: 5 });
+    const id = started.body.experimentId as string;
+    const done = await finished(id);
+
+    expect(done).toMatchObject({
+      status: 'completed',
+      model: 'visual_ensemble',
+      candidateVersion: '6',
+      baselineVersion: null,
+      total: 5,
+      done: 4,
+      failed: 1,
+      progress: 1,
+      createdBy: 'mlops-ana',
+      error: null,
+      filters: { stationId: 'line-9', limit: 5 },
+    });
+    // The five newest of line-9 other than version 6: corrupt, ok-flaky, escaped-defect, defect-kept, ok-now-fails.
+    expect(done.summary).toEqual({
+      compared: 4,
+      agreement: 0.5,
+      topClassAgreement: 0.5,
+      decisions: { baseline: { pass: 3, review: 0, fail: 1 }, candidate: { pass: 1, review: 0, fail: 3 } },
+      transitions: { 'pass→fail': 2 },
+      labelled: {
+        n: 4,
+        defects: 2,
+        good: 2,
+        baseline: { accuracy: 0.75, escapeRate: 0.5, falseRejectRate: 0, reviewOrFailRate: 0 },
+        candidate: { accuracy: 0.75, escapeRate: 0, falseRejectRate: 0.5, reviewOrFailRate: 0.5 },
+      },
+    });
+    // Every call pinned the candidate, kept out of the drift window; the flaky item was retried twice.
+    expect(new Set(decider.calls.map((c) => c.input.version))).toEqual(new Set(['6']));
+    expect(decider.calls.every((c) => c.ctx.observeDrift === false)).toBe(true);
+    expect(decider.calls).toHaveLength(5 + 2);
+    // Nothing was recorded as an inspection.
+    expect((await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM inspections')).rows[0]!.n).toBe(
+      before.rows[0]!.n,
+    );
+
+    const items = (await (await fetch(`${api.url}/v1/experiments/${id}/items?limit=2`)).json()) as {
+      items: Array<Record<string, unknown>>;
+      nextCursor: string;
+    };
+    expect(items.items.map((i) => i.index)).toEqual([0, 1]);
+    expect(items.items[0]).toMatchObject({
+      candidateDecision: null,
+      error: expect.stringContaining('decoded'),
+    });
+    expect(items.nextCursor).toBe('2');
+    const differ = (await (
+      await fetch(`${api.url}/v1/experiments/${id}/items?disagreements=true`)
+    ).json()) as {
+      items: Array<Record<string, unknown>>;
+      nextCursor: string | null;
+    };
+    expect(differ.items.map((i) => i.index)).toEqual([2, 4]);
+    expect(differ.items[1]).toMatchObject({
+      baselineDecision: 'pass',
+      candidateDecision: 'fail',
+      candidateTop: 'crack',
+      baselineTop: 'ok',
+      label: 'ok',
+      baselineVersion: '5',
+    });
+    expect(differ.nextCursor).toBeNull();
+
+    const audit = await sql.query<{ action: string; reason: string; actor_id: string }>(
+      `SELECT action, reason, actor_id FROM audit_trail WHERE entity_type = 'experiment' AND entity_id = $1 ORDER BY seq`,
+      [id],
+    );
+    expect(audit.rows).toEqual([
+      { action: 'experiment.started', reason: 'try version 6 on line 1', actor_id: 'mlops-ana' },
+      { action: 'experiment.completed', reason: 'try version 6 on line 1', actor_id: 'mlops-ana' },
+    ]);
+    const list = (await (await fetch(`${api.url}/v1/experiments`)).json()) as {
+      experiments: Array<{ experimentId: string }>;
+    };
+    expect(list.experiments[0]?.experimentId).toBe(id);
+  });
+
+  it('selects by baseline version, lot and time, and refuses what cannot be compared', async () => {
+    const t0 = new Date(Date.now() - 1000).toISOString();
+    await recordInspection('ok-b', { version: '4', decision: 'pass', station: 'line-5', lot: 'L-5' });
+    await recordInspection('ok-c', { version: '5', decision: 'pass', station: 'line-5', lot: 'L-5' });
+    const started = await start({ candidateVersion: '6', baselineVersion: '4', lotId: 'L-5', from: t0 });
+    expect(started.body.total).toBe(1);
+    const done = await finished(started.body.experimentId as string);
+    expect(done).toMatchObject({ status: 'completed', baselineVersion: '4', done: 1 });
+    expect((done.summary as { agreement: number }).agreement).toBe(1);
+
+    const countExperiments = async () =>
+      (await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM experiments')).rows[0]!.n;
+    const n = await countExperiments();
+    const none = await start({ candidateVersion: '6', lotId: 'no-such-lot' });
+    expect(none.status).toBe(400);
+    expect((none.body.error as { message: string }).message).toMatch(
+      /^no recorded inspections .* any version but 6 have a stored image \(lot no-such-lot\)$/,
+    );
+    expect(await countExperiments()).toBe(n); // nothing half-created
+    expect((await start({ candidateVersion: '6', baselineVersion: 6 })).status).toBe(400);
+    const measurements = await start({ model: 'electrical_ensemble', candidateVersion: '2' });
+    expect(measurements.status).toBe(400);
+    expect((measurements.body.error as { message: string }).message).toMatch(/only image models/);
+    const bad = await start({ candidateVersion: '6', limit: 0, colour: 'red' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/limit/);
+    expect((await start({ candidateVersion: '6', reason: '' })).status).toBe(400);
+    expect((await fetch(`${api.url}/v1/experiments/${randomUUID()}`)).status).toBe(404);
+    expect((await fetch(`${api.url}/v1/experiments/nope`)).status).toBe(400);
+  });
+
+  it('a gateway that stops mid-replay records the experiment as interrupted', async () => {
+    for (let i = 0; i < 4; i++)
+      await recordInspection(`ok-stop-${i}`, { version: '5', decision: 'pass', lot: 'L-stop' });
+    let release!: () => void;
+    decider.gate = new Promise<void>((resolve) => (release = resolve));
+    const { body } = await start({ candidateVersion: '6', lotId: 'L-stop' });
+    const id = body.experimentId as string;
+    const stopped = service.stop();
+    release();
+    await stopped;
+    decider.gate = undefined;
+    const e = await get(id);
+    expect(e).toMatchObject({ status: 'failed', error: expect.stringMatching(/^interrupted/) });
+    expect((e.done as number) + (e.failed as number)).toBeLessThan(4);
+    const audit = await sql.query<{ action: string }>(
+      `SELECT action FROM audit_trail WHERE entity_id = $1 ORDER BY seq`,
+      [id],
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual(['experiment.started', 'experiment.failed']);
+    service = build(); // afterAll stops this one
+  });
+});
