@@ -18,15 +18,31 @@ let gateway: RunningGateway;
 let url: string;
 let repository: string;
 
-/** The fixture repository with `visual_fixture` version 2 (the same network) and every version served. */
+/** The fixture repository with a version 2 (the same network) of the visual and electrical fixtures, every version
+ * served. */
 function twoVersionRepository(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'experiments-repo-'));
   fs.cpSync(GATEWAY_FIXTURES, dir, { recursive: true });
-  const model = path.join(dir, 'visual_fixture');
-  fs.cpSync(path.join(model, '1'), path.join(model, '2'), { recursive: true });
-  const config = path.join(model, 'config.pbtxt');
-  fs.writeFileSync(config, `version_policy: { all: {} }\n${fs.readFileSync(config, 'utf8')}`);
+  for (const name of ['visual_fixture', 'electrical_fixture']) {
+    const model = path.join(dir, name);
+    fs.cpSync(path.join(model, '1'), path.join(model, '2'), { recursive: true });
+    const config = path.join(model, 'config.pbtxt');
+    fs.writeFileSync(config, `version_policy: { all: {} }\n${fs.readFileSync(config, 'utf8')}`);
+  }
   return dir;
+}
+
+/** Polls an experiment until it is no longer running. */
+async function finished(experimentId: string): Promise<Record<string, unknown>> {
+  let view: Record<string, unknown> = {};
+  for (let i = 0; i < 200; i++) {
+    view = (await (
+      await fetch(`${url}/v1/experiments/${experimentId}`, { headers: bearer(ROLE_KEYS.auditor) })
+    ).json()) as Record<string, unknown>;
+    if (view.status !== 'running') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return view;
 }
 
 beforeAll(async () => {
@@ -84,14 +100,7 @@ describe('/v1/experiments', () => {
     expect(total).toBe(images.length);
     expect(started.headers.get('location')).toBe(`/v1/experiments/${experimentId}`);
 
-    let view: Record<string, unknown> = {};
-    for (let i = 0; i < 200; i++) {
-      view = (await (
-        await fetch(`${url}/v1/experiments/${experimentId}`, { headers: bearer(ROLE_KEYS.auditor) })
-      ).json()) as Record<string, unknown>;
-      if (view.status !== 'running') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const view = await finished(experimentId);
     expect(view).toMatchObject({
       status: 'completed',
       done: images.length,
@@ -125,6 +134,34 @@ describe('/v1/experiments', () => {
       await fetch(`${url}/v1/audit/verify`, { headers: bearer(ROLE_KEYS.auditor) })
     ).json()) as { ok: boolean };
     expect(verify.ok).toBe(true);
+  });
+
+  it('replays stored electrical measurements too', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await postJson('/v1/inspections', ROLE_KEYS.station, {
+        modality: 'electrical',
+        stationId: 'ate-7',
+        model: 'electrical_fixture',
+        version: '1',
+        measurements: [i, 2, null, 4, 5, 6, 7, 8 * i],
+      });
+      expect(res.status).toBe(200);
+    }
+    const started = await postJson('/v1/experiments', ROLE_KEYS.mlops, {
+      model: 'electrical_fixture',
+      candidateVersion: '2',
+      baselineVersion: '1',
+      reason: 'electrical version 2',
+    });
+    expect(started.status).toBe(202);
+    const { experimentId, total } = (await started.json()) as { experimentId: string; total: number };
+    expect(total).toBe(3);
+    expect(await finished(experimentId)).toMatchObject({
+      status: 'completed',
+      done: 3,
+      failed: 0,
+      summary: { compared: 3, agreement: 1, transitions: {} },
+    });
   });
 
   it('answers 404 for a candidate version the repository lacks', async () => {

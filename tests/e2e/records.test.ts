@@ -77,6 +77,43 @@ describe('records of decisions', () => {
     expect((events.body.events as unknown[]).length).toBeGreaterThanOrEqual(1);
   });
 
+  it('keeps the exact input of every modality, readable back with its digest', async () => {
+    const [img] = datasetImages('magnetic_tile', 'Crack', 1);
+    const visual = (await (
+      await postImage(url, img!.bytes, { modality: 'visual', stationId: 'line-2' }, auth(STATION))
+    ).json()) as { inspectionId: string };
+    const image = await fetch(`${url}/v1/inspections/${visual.inspectionId}/input`, {
+      headers: auth(AUDITOR),
+    });
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await image.arrayBuffer())).toEqual(img!.bytes);
+
+    const measurements = [1.5, null, 3, 4, 5, 6, 7, 8];
+    const res = await fetch(`${url}/v1/inspections`, {
+      method: 'POST',
+      headers: { ...auth(STATION), 'content-type': 'application/json' },
+      body: JSON.stringify({ modality: 'electrical', stationId: 'ate-1', measurements }),
+    });
+    expect(res.status).toBe(200);
+    const { inspectionId } = (await res.json()) as { inspectionId: string };
+    const stored = await getJson(`/v1/inspections/${inspectionId}`, AUDITOR);
+    const sha = stored.body.inputSha256 as string;
+    expect(stored.body.objectKey).toBe(`sha256/${sha.slice(0, 2)}/${sha}`);
+    const input = await fetch(`${url}/v1/inspections/${inspectionId}/input`, { headers: auth(AUDITOR) });
+    expect(input.status).toBe(200);
+    expect(input.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(input.headers.get('x-input-sha256')).toBe(sha);
+    const text = Buffer.from(await input.arrayBuffer());
+    expect(createHash('sha256').update(text).digest('hex')).toBe(sha);
+    expect(JSON.parse(text.toString('utf8'))).toEqual(measurements);
+
+    const unknown = await fetch(`${url}/v1/inspections/00000000-0000-4000-8000-000000000000/input`, {
+      headers: auth(AUDITOR),
+    });
+    expect(unknown.status).toBe(404);
+  });
+
   it('verifies the chain and exports CSV', async () => {
     const verify = await getJson('/v1/audit/verify', AUDITOR);
     expect(verify.status).toBe(200);

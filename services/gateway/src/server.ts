@@ -185,7 +185,7 @@ export async function startGateway(
       {
         path: '/inspections',
         roles: ['station', 'mlops', 'auditor'],
-        router: inspectionRecordRoutes(records.records.inspections, records.recorder),
+        router: inspectionRecordRoutes(records.records.inspections, records.recorder, records.objects),
       },
       { path: '/inspections', roles: ['station'], router: inspectionRoutes(service, config.maxUploadBytes) },
       // Jobs: `read` first; a request it does not route falls through to `create` (stations only).

@@ -1,6 +1,6 @@
 /**
  * Experiments: a candidate model version replayed on recorded inspections. Starting one selects the inspections
- * (their stored images), records the request in the audit trail and answers at once; the replay runs in the
+ * (their stored inputs: images, or measurements as JSON), records the request in the audit trail and answers at once; the replay runs in the
  * background through the normal inference path with the candidate version pinned, writing each item's decision as
  * it goes (the progress), and ends with a summary (agreement, decision transitions, figures on labelled items)
  * recorded with the experiment and in the audit trail. Replays touch no inspection record and stay out of the
@@ -91,12 +91,6 @@ export class ExperimentService {
       throw new InputError('the baseline and candidate versions are the same; nothing would be compared');
     }
     const contract = await this.deps.contracts.get(model, candidateVersion);
-    if (!contract.image) {
-      throw new InputError(
-        `model '${model}' takes measurements, which are not stored with their inspections: only image models ` +
-          'can be replayed',
-      );
-    }
     const id = randomUUID();
     const row = await this.deps.database.transaction(async (tx) => {
       const created = await this.deps.store.create(tx, {
@@ -114,7 +108,7 @@ export class ExperimentService {
             (baselineVersion === null
               ? `any version but ${candidateVersion}`
               : `version ${baselineVersion}`) +
-            ' have a stored image' +
+            ' have a stored input' +
             describeFilters(request.filters),
           { details: { filters: request.filters, baselineVersion } },
         );
@@ -228,8 +222,10 @@ export class ExperimentService {
             partId: item.partId ?? undefined,
             model: experiment.model,
             version: experiment.candidateVersion,
-            image: { bytes, filename: undefined },
-            measurements: undefined,
+            // Images are stored as uploaded; measurements as the JSON text their SHA-256 was taken of.
+            ...(contract.image
+              ? { image: { bytes, filename: undefined }, measurements: undefined }
+              : { image: undefined, measurements: parseMeasurements(bytes) }),
           },
           { requestId: `experiment-${experiment.id}-${item.index}`, observeDrift: false },
         );
@@ -307,6 +303,14 @@ export class ExperimentService {
         ? 'interrupted: no progress recorded for a while (its gateway stopped); start it again'
         : r.error,
     };
+  }
+}
+
+function parseMeasurements(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as unknown;
+  } catch {
+    throw new InputError('the stored measurements are not valid JSON');
   }
 }
 

@@ -302,13 +302,10 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     const none = await start({ candidateVersion: '6', lotId: 'no-such-lot' });
     expect(none.status).toBe(400);
     expect((none.body.error as { message: string }).message).toMatch(
-      /^no recorded inspections .* any version but 6 have a stored image \(lot no-such-lot\)$/,
+      /^no recorded inspections .* any version but 6 have a stored input \(lot no-such-lot\)$/,
     );
     expect(await countExperiments()).toBe(n); // nothing half-created
     expect((await start({ candidateVersion: '6', baselineVersion: 6 })).status).toBe(400);
-    const measurements = await start({ model: 'electrical_ensemble', candidateVersion: '2' });
-    expect(measurements.status).toBe(400);
-    expect((measurements.body.error as { message: string }).message).toMatch(/only image models/);
     const bad = await start({ candidateVersion: '6', limit: 0, colour: 'red' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/limit/);

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { InputError, NotFoundError } from '../domain/errors';
 import type { DecisionRecorder, InspectionStore } from '../records';
+import type { ObjectStore } from '../storage/object-store';
 import { asyncRoute } from './async-route';
 import { jsonBody } from './json-body';
 
@@ -11,20 +12,49 @@ const feedbackSchema = z.object({
   reason: z.string().trim().min(3).max(2000),
 });
 
-/** `GET /v1/inspections/:id` and `POST /v1/inspections/:id/feedback` (a human label, recorded and audited). */
-export function inspectionRecordRoutes(inspections: InspectionStore, recorder: DecisionRecorder): Router {
+/**
+ * `GET /v1/inspections/:id`, `GET /v1/inspections/:id/input` (the exact bytes inspected, verified against their
+ * SHA-256 on the way out) and `POST /v1/inspections/:id/feedback` (a human label, recorded and audited).
+ */
+export function inspectionRecordRoutes(
+  inspections: InspectionStore,
+  recorder: DecisionRecorder,
+  objects: Pick<ObjectStore, 'get' | 'head'>,
+): Router {
   const router = Router();
   const idOf = (raw: unknown): string => {
     if (typeof raw !== 'string' || !UUID.test(raw)) throw new InputError('inspection id must be a UUID');
     return raw.toLowerCase();
   };
+  const recorded = async (raw: unknown) => {
+    const id = idOf(raw);
+    const found = await inspections.get(id);
+    if (!found) throw new NotFoundError(`inspection ${id} not found`);
+    return found;
+  };
   router.get(
     '/:id',
     asyncRoute(async (req, res) => {
-      const id = idOf(req.params.id);
-      const found = await inspections.get(id);
-      if (!found) throw new NotFoundError(`inspection ${id} not found`);
-      res.json(found);
+      res.json(await recorded(req.params.id));
+    }),
+  );
+  router.get(
+    '/:id/input',
+    asyncRoute(async (req, res) => {
+      const found = await recorded(req.params.id);
+      if (found.objectKey === null) {
+        throw new NotFoundError(
+          `inspection ${found.id} has no stored input (measurements were kept as their SHA-256 only before inputs of ` +
+            'every modality were stored)',
+          { details: { inputSha256: found.inputSha256 } },
+        );
+      }
+      const [bytes, head] = await Promise.all([objects.get(found.objectKey), objects.head(found.objectKey)]);
+      res
+        .status(200)
+        .type(head?.contentType ?? 'application/octet-stream')
+        .set('x-input-sha256', found.inputSha256)
+        .send(bytes);
     }),
   );
   router.post(
@@ -38,13 +68,13 @@ export function inspectionRecordRoutes(inspections: InspectionStore, recorder: D
         throw new InputError(`invalid feedback: ${problems.join('; ')}`, { details: { problems } });
       }
       const principal = req.principal ?? { name: 'anonymous', role: 'station' };
-      const recorded = await recorder.recordFeedback({
+      const saved = await recorder.recordFeedback({
         inspectionId: id,
         label: parsed.data.label,
         reason: parsed.data.reason,
         actor: { name: principal.name, role: principal.role },
       });
-      res.status(201).json(recorded.feedback);
+      res.status(201).json(saved.feedback);
     }),
   );
   return router;

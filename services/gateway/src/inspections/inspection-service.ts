@@ -44,7 +44,10 @@ export interface MeasurementSource {
 /** A decided inspection with the facts the audit trail keeps about it. */
 export interface DecidedInspection {
   result: InspectionResult;
-  /** The exact bytes inspected (images); measurements are kept in the record itself. */
+  /**
+   * The exact bytes inspected, kept in the object store under their SHA-256: the image as uploaded, or the
+   * measurements as the JSON text the digest is taken of (so an electrical decision can be re-run too).
+   */
   input: Buffer | undefined;
   inputSha256: string;
   contentType: string;
@@ -199,10 +202,11 @@ export class InspectionService {
       },
       batchSize: ran.batchSize,
     };
+    const inspected = inspectedBytes(input);
     return {
       result,
-      input: input.image?.bytes,
-      inputSha256: inputDigest(input),
+      input: inspected,
+      inputSha256: createHash('sha256').update(inspected).digest('hex'),
       contentType: input.image ? 'image' : 'application/json',
       configHash: contract.configHash,
       preprocessing: contract.preprocessingSpec,
@@ -255,10 +259,9 @@ export class InspectionService {
   }
 }
 
-/** SHA-256 of exactly what was inspected: the image bytes, or the measurements as canonical JSON. */
-function inputDigest(input: InspectionInput): string {
-  const bytes = input.image ? input.image.bytes : Buffer.from(JSON.stringify(input.measurements ?? null));
-  return createHash('sha256').update(bytes).digest('hex');
+/** Exactly what was inspected: the image bytes, or the measurements as JSON text. */
+export function inspectedBytes(input: InspectionInput): Buffer {
+  return input.image ? input.image.bytes : Buffer.from(JSON.stringify(input.measurements ?? null));
 }
 
 /** The model's outputs before postprocessing, for the audit trail (heatmaps are summarized by the region). */

@@ -30,13 +30,16 @@ export class RecordingSink implements DecisionSink {
     const r = decided.result;
     let objectKey: string | null = null;
     if (decided.input) {
-      const type = MIME[detectFormat(decided.input) ?? ''] ?? 'application/octet-stream';
+      const type =
+        decided.contentType === 'application/json'
+          ? 'application/json'
+          : (MIME[detectFormat(decided.input) ?? ''] ?? 'application/octet-stream');
       try {
         objectKey = (await this.objects.put(decided.input, type)).key;
       } catch (err) {
         throw isGatewayError(err) && err.code === 'unavailable'
           ? err
-          : new UnavailableError('the image store is unavailable; the decision was not recorded', 5, {
+          : new UnavailableError('the input store is unavailable; the decision was not recorded', 5, {
               cause: err,
             });
       }
