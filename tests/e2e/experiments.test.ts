@@ -130,6 +130,18 @@ describe('/v1/experiments', () => {
       await fetch(`${url}/v1/audit?action=inspection.decided`, { headers: bearer(ROLE_KEYS.auditor) })
     ).json()) as { entries: unknown[] };
     expect(decided.entries).toHaveLength(images.length);
+    // The label also feeds the field accuracy of version 1 (read roles of /v1/models).
+    const field = await fetch(`${url}/v1/models/visual_fixture/accuracy`, {
+      headers: bearer(ROLE_KEYS.auditor),
+    });
+    expect(field.status).toBe(200);
+    expect(((await field.json()) as { versions: unknown[] }).versions).toEqual([
+      expect.objectContaining({ version: '1', decisions: images.length, labelled: 1, good: 1, defects: 0 }),
+    ]);
+    expect(
+      (await fetch(`${url}/v1/models/visual_fixture/accuracy`, { headers: bearer(ROLE_KEYS.station) }))
+        .status,
+    ).toBe(403);
     const verify = (await (
       await fetch(`${url}/v1/audit/verify`, { headers: bearer(ROLE_KEYS.auditor) })
     ).json()) as { ok: boolean };

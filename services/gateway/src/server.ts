@@ -25,6 +25,7 @@ import { modelRoutes } from './models/model-routes';
 import { VersionPins } from './models/version-pins';
 import { DriftMonitor, DriftService } from './drift';
 import { ExperimentService, ExperimentStore, experimentRoutes } from './experiments';
+import { FieldAccuracy } from './quality/field-accuracy';
 
 export interface RunningGateway {
   readonly port: number;
@@ -137,7 +138,10 @@ export async function startGateway(
   );
   // The drift report tells whether the version requests get by default (pinned or Triton's) is monitored.
   const served = { get: (model: string) => contracts.get(model, pins.get(model)) };
-  const models = modelRoutes(lifecycle, { drift: new DriftService(drift, lifecycle, served) });
+  const models = modelRoutes(lifecycle, {
+    drift: new DriftService(drift, lifecycle, served),
+    accuracy: new FieldAccuracy(records.db, contracts),
+  });
   const experiments = new ExperimentService({
     database: records.db,
     store: new ExperimentStore(records.db),

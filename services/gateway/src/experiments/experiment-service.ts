@@ -195,7 +195,9 @@ export class ExperimentService {
       return;
     }
     const items = await store.allItems(id);
-    await this.finish(id, actor, { summary: summarize(items, contract.goodClass) });
+    await this.finish(id, actor, {
+      summary: summarize(items, { goodClass: contract.goodClass, classes: contract.classes }),
+    });
   }
 
   private async decideItem(

@@ -1,6 +1,7 @@
 /** The `experiments` and `experiment_items` tables, and the selection of recorded inspections to replay. */
 import type { Decision } from '../postprocess/decision-types';
 import type { Queryable } from '../records/db';
+import { LATEST_LABEL_OF_N, TOP_CLASS_OF_N } from '../records/labelled-sql';
 import type { ExperimentSummary } from './experiment-summary';
 
 export type ExperimentStatus = 'running' | 'completed' | 'failed';
@@ -132,10 +133,8 @@ export class ExperimentStore {
        SELECT $1::uuid, (row_number() OVER (ORDER BY s.created_at DESC, s.id DESC) - 1)::int, s.id, s.model_version,
               s.decision, s.top, s.label
        FROM (
-         SELECT n.id, n.created_at, n.model_version, n.decision,
-                (SELECT k FROM jsonb_each(n.scores) AS e(k, v) ORDER BY (v #>> '{}')::float8 DESC, k LIMIT 1) AS top,
-                (SELECT fb.label FROM feedback fb WHERE fb.inspection_id = n.id
-                  ORDER BY fb.created_at DESC, fb.id DESC LIMIT 1) AS label
+         SELECT n.id, n.created_at, n.model_version, n.decision, ${TOP_CLASS_OF_N} AS top,
+                ${LATEST_LABEL_OF_N} AS label
          FROM inspections n
          WHERE n.model_name = $2 AND n.object_key IS NOT NULL
            AND (CASE WHEN $3::text IS NULL THEN n.model_version <> $4 ELSE n.model_version = $3 END)

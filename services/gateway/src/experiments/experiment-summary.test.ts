@@ -1,4 +1,6 @@
-import { summarize, type ComparedItem } from './experiment-summary';
+import { labelKind, summarize, type ComparedItem } from './experiment-summary';
+
+const TILES = { goodClass: 'Free', classes: ['Free', 'Crack', 'Blowhole'] };
 
 const item = (o: Partial<ComparedItem>): ComparedItem => ({
   baselineDecision: 'pass',
@@ -24,7 +26,7 @@ describe('summarize', () => {
         item({}),
         item({ candidateDecision: null, candidateTop: null }),
       ],
-      'Free',
+      TILES,
     );
     expect(s.compared).toBe(4);
     expect(s.agreement).toBe(0.25);
@@ -55,7 +57,7 @@ describe('summarize', () => {
         item({ label: 'Free', baselineDecision: 'fail', baselineTop: 'Crack', candidateDecision: 'review' }),
         item({ label: 'Free' }),
       ],
-      'Free',
+      TILES,
     );
     expect(s.labelled).toEqual({
       n: 4,
@@ -67,11 +69,48 @@ describe('summarize', () => {
   });
 
   it('without a good class only accuracy is defined; with nothing compared every share is null', () => {
-    const s = summarize([item({ label: 'Crack', candidateTop: 'Crack' })], undefined);
+    const s = summarize([item({ label: 'Crack', candidateTop: 'Crack' })], {
+      goodClass: undefined,
+      classes: ['Free', 'Crack'],
+    });
     expect(s.labelled).toMatchObject({ n: 1, defects: 0, good: 0 });
     expect(s.labelled.candidate.accuracy).toBe(1);
     expect(s.labelled.candidate.escapeRate).toBeNull();
-    const empty = summarize([], 'Free');
+    const empty = summarize([], TILES);
     expect([empty.compared, empty.agreement, empty.topClassAgreement]).toEqual([0, null, null]);
+  });
+
+  it('reads pass / fail labels as good / defect, and leaves labels that are no class out of the accuracy', () => {
+    expect([labelKind('pass', TILES), labelKind('fail', TILES), labelKind('Free', TILES)]).toEqual([
+      'good',
+      'defect',
+      'good',
+    ]);
+    expect([labelKind('Crack', TILES), labelKind('scratch', TILES), labelKind(null, TILES)]).toEqual([
+      'defect',
+      undefined,
+      undefined,
+    ]);
+    const s = summarize(
+      [
+        item({ label: 'fail', candidateDecision: 'pass' }),
+        item({ label: 'pass', baselineDecision: 'fail' }),
+        item({ label: 'scratch' }),
+      ],
+      TILES,
+    );
+    expect(s.labelled).toMatchObject({ n: 3, defects: 1, good: 1 });
+    expect(s.labelled.baseline).toEqual({
+      accuracy: null,
+      escapeRate: 1,
+      falseRejectRate: 1,
+      reviewOrFailRate: 1,
+    });
+    expect(s.labelled.candidate).toEqual({
+      accuracy: null,
+      escapeRate: 1,
+      falseRejectRate: 0,
+      reviewOrFailRate: 0,
+    });
   });
 });

@@ -16,7 +16,7 @@ export interface ComparedItem {
 }
 
 export interface SideFigures {
-  /** Labelled items whose highest-scoring class is the label. */
+  /** Of the items labelled with one of the model's classes, those whose highest-scoring class is the label. */
   accuracy: number | null;
   /** Labelled defects (label ≠ the good class) decided `pass`, over labelled defects. */
   escapeRate: number | null;
@@ -47,8 +47,41 @@ export interface ExperimentSummary {
 
 const DECISIONS: readonly Decision[] = ['pass', 'review', 'fail'];
 
-/** `goodClass`: the contract's good class; without one, labelled figures other than accuracy stay null. */
-export function summarize(items: readonly ComparedItem[], goodClass: string | undefined): ExperimentSummary {
+/**
+ * What a person's label says about an item, given the model's classes: `good` (the good class, or `pass`),
+ * `defect` (any other class, or `fail`), or undefined (no label, or a label the figures cannot use: without a good
+ * class a class name is neither).
+ */
+export interface LabelVocabulary {
+  goodClass: string | undefined;
+  classes: readonly string[];
+}
+
+export function labelKind(label: string | null, v: LabelVocabulary): 'good' | 'defect' | undefined {
+  if (label === null) return undefined;
+  if (label === 'pass') return 'good';
+  if (label === 'fail') return 'defect';
+  if (v.goodClass === undefined || !v.classes.includes(label)) return undefined;
+  return label === v.goodClass ? 'good' : 'defect';
+}
+
+/** Accuracy, escapes, false rejects and reviews of one side's decisions on labelled items. */
+export function labelledFigures(
+  items: ReadonlyArray<{ decision: Decision; top: string | null; label: string | null }>,
+  v: LabelVocabulary,
+): SideFigures {
+  const good = items.filter((i) => labelKind(i.label, v) === 'good');
+  const defects = items.filter((i) => labelKind(i.label, v) === 'defect');
+  const named = items.filter((i) => i.label !== null && v.classes.includes(i.label));
+  return {
+    accuracy: share(named.filter((i) => i.top === i.label).length, named.length),
+    escapeRate: share(defects.filter((i) => i.decision === 'pass').length, defects.length),
+    falseRejectRate: share(good.filter((i) => i.decision === 'fail').length, good.length),
+    reviewOrFailRate: share(good.filter((i) => i.decision !== 'pass').length, good.length),
+  };
+}
+
+export function summarize(items: readonly ComparedItem[], v: LabelVocabulary): ExperimentSummary {
   const compared = items.filter(
     (i): i is ComparedItem & { candidateDecision: Decision } => i.candidateDecision !== null,
   );
@@ -69,21 +102,7 @@ export function summarize(items: readonly ComparedItem[], goodClass: string | un
     if (i.baselineTop !== null && i.baselineTop === i.candidateTop) sameTop++;
   }
   const labelled = compared.filter((i) => i.label !== null);
-  const isGood = (i: ComparedItem) => goodClass !== undefined && i.label === goodClass;
-  const isDefect = (i: ComparedItem) => goodClass !== undefined && i.label !== goodClass;
-  const side = (
-    decision: (i: (typeof compared)[number]) => Decision,
-    top: (i: ComparedItem) => string | null,
-  ) => {
-    const good = labelled.filter(isGood);
-    const defects = labelled.filter(isDefect);
-    return {
-      accuracy: share(labelled.filter((i) => top(i) === i.label).length, labelled.length),
-      escapeRate: share(defects.filter((i) => decision(i) === 'pass').length, defects.length),
-      falseRejectRate: share(good.filter((i) => decision(i) === 'fail').length, good.length),
-      reviewOrFailRate: share(good.filter((i) => decision(i) !== 'pass').length, good.length),
-    };
-  };
+  const kinds = labelled.map((i) => labelKind(i.label, v));
   return {
     compared: compared.length,
     agreement: share(same, compared.length),
@@ -96,15 +115,15 @@ export function summarize(items: readonly ComparedItem[], goodClass: string | un
     ),
     labelled: {
       n: labelled.length,
-      defects: labelled.filter(isDefect).length,
-      good: labelled.filter(isGood).length,
-      baseline: side(
-        (i) => i.baselineDecision,
-        (i) => i.baselineTop,
+      defects: kinds.filter((k) => k === 'defect').length,
+      good: kinds.filter((k) => k === 'good').length,
+      baseline: labelledFigures(
+        labelled.map((i) => ({ decision: i.baselineDecision, top: i.baselineTop, label: i.label })),
+        v,
       ),
-      candidate: side(
-        (i) => i.candidateDecision,
-        (i) => i.candidateTop,
+      candidate: labelledFigures(
+        labelled.map((i) => ({ decision: i.candidateDecision, top: i.candidateTop, label: i.label })),
+        v,
       ),
     },
   };

@@ -48,6 +48,7 @@ const contract = (modality: string, image: boolean) =>
     model: 'visual_ensemble',
     modality,
     goodClass: 'ok',
+    classes: ['ok', 'crack'],
     ...(image ? { image: { width: 8, height: 8 } } : {}),
   }) as unknown as ModelContract;
 

@@ -6,6 +6,7 @@ import { jsonBody } from '../http/json-body';
 import { driftRoutes, type DriftReports } from '../drift';
 import type { Principal } from '../http/auth';
 import type { ModelLifecycle } from './model-lifecycle';
+import type { FieldAccuracy } from '../quality/field-accuracy';
 
 const change = z.object({ reason: z.string().trim().min(3).max(2000) });
 const load = change.extend({ config: z.record(z.string(), z.unknown()).optional() });
@@ -24,12 +25,16 @@ const actor = (principal: Principal | undefined): Principal =>
   principal ?? { name: 'anonymous', role: 'mlops' };
 
 /**
- * `/v1/models`: list, describe, compare, statistics, drift (read roles); load, unload, pin, unpin (mlops).
- * Without `drift` there is no drift route.
+ * `/v1/models`: list, describe, compare, statistics, drift, field accuracy (read roles); load, unload, pin, unpin
+ * (mlops). Without `drift` there is no drift route, without `accuracy` no accuracy route.
  */
 export function modelRoutes(
   lifecycle: ModelLifecycle,
-  { drift, jsonLimitBytes = 1024 * 1024 }: { drift?: DriftReports; jsonLimitBytes?: number } = {},
+  {
+    drift,
+    accuracy,
+    jsonLimitBytes = 1024 * 1024,
+  }: { drift?: DriftReports; accuracy?: Pick<FieldAccuracy, 'report'>; jsonLimitBytes?: number } = {},
 ) {
   const read = Router();
   read.get(
@@ -65,6 +70,22 @@ export function modelRoutes(
     }),
   );
   if (drift) read.use(driftRoutes(drift));
+  if (accuracy) {
+    read.get(
+      '/:name/accuracy',
+      asyncRoute(async (req, res) => {
+        const { from, to } = req.query;
+        if ((from !== undefined && typeof from !== 'string') || (to !== undefined && typeof to !== 'string'))
+          throw new InputError("'from' and 'to' are single ISO 8601 timestamps");
+        res.json(
+          await accuracy.report(req.params.name as string, {
+            ...(from === undefined ? {} : { from }),
+            ...(to === undefined ? {} : { to }),
+          }),
+        );
+      }),
+    );
+  }
 
   const write = Router();
   write.use(jsonBody(jsonLimitBytes));
