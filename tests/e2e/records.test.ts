@@ -136,6 +136,17 @@ describe('records of decisions', () => {
       body: JSON.stringify({ label: 'Cell', reason: 'operator confirmed the cell defect' }),
     });
     expect(feedback.status).toBe(201);
+    const typo = await fetch(`${url}/v1/inspections/${inspectionId}/feedback`, {
+      method: 'POST',
+      headers: { ...auth(STATION), 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'Cel', reason: 'operator confirmed the cell defect' }),
+    });
+    expect(typo.status).toBe(400);
+    const refused = (await typo.json()) as { error: { message: string; details: { allowed: string[] } } };
+    expect(refused.error.message).toMatch(/^label 'Cel' is not one of this inspection's classes \(.*Cell/);
+    expect(refused.error.details.allowed).toEqual(
+      expect.arrayContaining(['pass', 'fail', 'Cell', 'No-Anomaly']),
+    );
     const pin = await fetch(`${url}/v1/models/thermal_fixture/pin`, {
       method: 'POST',
       headers: { ...auth(MLOPS), 'content-type': 'application/json' },

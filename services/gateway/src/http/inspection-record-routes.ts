@@ -67,6 +67,18 @@ export function inspectionRecordRoutes(
         const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
         throw new InputError(`invalid feedback: ${problems.join('; ')}`, { details: { problems } });
       }
+      // A label names one of the classes the inspection was scored on, or says `pass` / `fail`: anything else (a
+      // typo, another model's class) would be kept but could never count in the accuracy figures.
+      const inspection = await recorded(id);
+      const classes = Object.keys(inspection.scores);
+      const allowed = [...new Set(['pass', 'fail', ...classes])];
+      if (!allowed.includes(parsed.data.label)) {
+        throw new InputError(
+          `label '${parsed.data.label}' is not one of this inspection's classes (${classes.join(', ')}) ` +
+            "or 'pass' / 'fail'",
+          { details: { allowed } },
+        );
+      }
       const principal = req.principal ?? { name: 'anonymous', role: 'station' };
       const saved = await recorder.recordFeedback({
         inspectionId: id,
