@@ -72,4 +72,14 @@ describe('loadConfig', () => {
     for (const bad of ['12.5', 'many'])
       expect(() => loadConfig({ DRIFT_WINDOW: bad })).toThrow(/DRIFT_WINDOW/);
   });
+
+  it('scores 30 days of decisions for the field-accuracy gauges, refreshed every 60 s, unless told otherwise', () => {
+    expect(loadConfig({}).fieldAccuracy).toEqual({ windowDays: 30, refreshSeconds: 60 });
+    expect(
+      loadConfig({ FIELD_ACCURACY_WINDOW_DAYS: '7', FIELD_ACCURACY_REFRESH_SECONDS: '300' }).fieldAccuracy,
+    ).toEqual({ windowDays: 7, refreshSeconds: 300 });
+    expect(() =>
+      loadConfig({ FIELD_ACCURACY_WINDOW_DAYS: '0', FIELD_ACCURACY_REFRESH_SECONDS: '1' }),
+    ).toThrow(/FIELD_ACCURACY_WINDOW_DAYS[\s\S]*FIELD_ACCURACY_REFRESH_SECONDS/);
+  });
 });

@@ -106,6 +106,8 @@ const schema = z.object({
   AUDIT_CHECKPOINT_EVERY: int(1, 10_000_000).default(1000),
   DRIFT_WINDOW: int(50, 1_000_000).default(1000),
   DRIFT_MIN_ITEMS: int(10, 1_000_000).optional(),
+  FIELD_ACCURACY_WINDOW_DAYS: int(1, 3650).default(30),
+  FIELD_ACCURACY_REFRESH_SECONDS: int(5, 86_400).default(60),
 });
 
 export interface GatewayConfig {
@@ -143,6 +145,8 @@ export interface GatewayConfig {
   driftWindow: number;
   /** Decisions a drift window needs before it reports a PSI (at most `driftWindow`). */
   driftMinItems: number;
+  /** The field-accuracy gauges score the decisions of the last `windowDays`, refreshed every `refreshSeconds`. */
+  fieldAccuracy: { windowDays: number; refreshSeconds: number };
 }
 
 /** Modality → model; the trained ensembles in `triton-model-repo/` unless MODEL_ROUTES says otherwise. */
@@ -217,5 +221,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     auditCheckpointEvery: c.AUDIT_CHECKPOINT_EVERY,
     driftWindow: c.DRIFT_WINDOW,
     driftMinItems: c.DRIFT_MIN_ITEMS ?? Math.min(DRIFT_MIN_COUNT, c.DRIFT_WINDOW),
+    fieldAccuracy: {
+      windowDays: c.FIELD_ACCURACY_WINDOW_DAYS,
+      refreshSeconds: c.FIELD_ACCURACY_REFRESH_SECONDS,
+    },
   };
 }

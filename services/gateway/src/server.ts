@@ -26,6 +26,7 @@ import { VersionPins } from './models/version-pins';
 import { DriftMonitor, DriftService } from './drift';
 import { ExperimentService, ExperimentStore, experimentRoutes } from './experiments';
 import { FieldAccuracy } from './quality/field-accuracy';
+import { FieldAccuracyGauges } from './quality/field-accuracy-gauges';
 
 export interface RunningGateway {
   readonly port: number;
@@ -72,7 +73,6 @@ export async function startGateway(
     minCount: config.driftMinItems,
     log: log.child({ component: 'drift' }),
   });
-  const metrics = new GatewayMetrics(drift);
   const router = new ModelRouter(config.routes);
   const contracts = new ContractRegistry(async (model, version) => {
     const [cfg, metadata] = await Promise.all([
@@ -83,6 +83,15 @@ export async function startGateway(
     const highest = metadata.versions.map(Number).sort((a, b) => b - a)[0];
     return { config: cfg, metadata, version: version ?? (highest === undefined ? '' : String(highest)) };
   });
+  const fieldAccuracy = new FieldAccuracy(records.db, contracts);
+  const fieldGauges = new FieldAccuracyGauges({
+    accuracy: fieldAccuracy,
+    models: () => router.routedModels().map((r) => r.model),
+    windowDays: config.fieldAccuracy.windowDays,
+    refreshSeconds: config.fieldAccuracy.refreshSeconds,
+    log: log.child({ component: 'field-accuracy' }),
+  });
+  const metrics = new GatewayMetrics(drift, fieldGauges);
   const runner = new ModelRunner(triton, {
     maxQueueDepth: config.batch.maxQueue,
     maxWaitMs: config.batch.maxWaitMs,
@@ -140,7 +149,7 @@ export async function startGateway(
   const served = { get: (model: string) => contracts.get(model, pins.get(model)) };
   const models = modelRoutes(lifecycle, {
     drift: new DriftService(drift, lifecycle, served),
-    accuracy: new FieldAccuracy(records.db, contracts),
+    accuracy: fieldAccuracy,
   });
   const experiments = new ExperimentService({
     database: records.db,
@@ -210,6 +219,7 @@ export async function startGateway(
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  fieldGauges.start();
   if (auth.open) {
     log.warn('no API_KEYS configured: accepting requests from loopback callers only (embedded default)');
   }
@@ -230,6 +240,7 @@ export async function startGateway(
         server.closeIdleConnections();
         await jobs.stop();
         await experiments.stop();
+        await fieldGauges.stop();
         await runner.drain();
         await closed;
         await records.stop();

@@ -70,7 +70,7 @@ export function inspectionRecordRoutes(
       // A label names one of the classes the inspection was scored on, or says `pass` / `fail`: anything else (a
       // typo, another model's class) would be kept but could never count in the accuracy figures.
       const inspection = await recorded(id);
-      const classes = Object.keys(inspection.scores);
+      const classes = Object.keys(inspection.scores).sort();
       const allowed = [...new Set(['pass', 'fail', ...classes])];
       if (!allowed.includes(parsed.data.label)) {
         throw new InputError(

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FieldAccuracyGaugeSource } from '../quality/field-accuracy-gauges';
 
 /** Drift per model, read on every scrape (drift/DriftMonitor implements it). */
 export interface DriftGaugeSource {
@@ -69,8 +70,53 @@ export class GatewayMetrics {
     },
   });
 
-  /** `drift`: the monitor behind the drift gauges (none: they stay empty). */
-  constructor(private readonly drift?: DriftGaugeSource) {
+  /** Set on scrape from the field-accuracy readings (refreshed in the background from people's labels). */
+  readonly fieldLabelled = new Gauge({
+    name: 'gateway_field_labelled',
+    help: 'Decisions of the field-accuracy window that people labelled, by model, version and kind (good, defect)',
+    labelNames: ['model', 'version', 'kind'],
+    registers: [this.registry],
+    collect: () => {
+      this.fieldLabelled.reset();
+      for (const r of this.fieldAccuracy?.fieldAccuracyReadings() ?? []) {
+        this.fieldLabelled.set({ model: r.model, version: r.version, kind: 'good' }, r.good);
+        this.fieldLabelled.set({ model: r.model, version: r.version, kind: 'defect' }, r.defects);
+      }
+    },
+  });
+  readonly fieldEscapeRate = new Gauge({
+    name: 'gateway_field_escape_rate',
+    help: 'Share of the labelled defects of the field-accuracy window that were decided pass (absent without any)',
+    labelNames: ['model', 'version'],
+    registers: [this.registry],
+    collect: () => {
+      this.fieldEscapeRate.reset();
+      for (const r of this.fieldAccuracy?.fieldAccuracyReadings() ?? [])
+        if (r.escapeRate !== null)
+          this.fieldEscapeRate.set({ model: r.model, version: r.version }, r.escapeRate);
+    },
+  });
+  readonly fieldFalseRejectRate = new Gauge({
+    name: 'gateway_field_false_reject_rate',
+    help: 'Share of the labelled good items of the field-accuracy window that were decided fail (absent without any)',
+    labelNames: ['model', 'version'],
+    registers: [this.registry],
+    collect: () => {
+      this.fieldFalseRejectRate.reset();
+      for (const r of this.fieldAccuracy?.fieldAccuracyReadings() ?? [])
+        if (r.falseRejectRate !== null)
+          this.fieldFalseRejectRate.set({ model: r.model, version: r.version }, r.falseRejectRate);
+    },
+  });
+
+  /**
+   * `drift`: the monitor behind the drift gauges; `fieldAccuracy`: the readings behind the field-accuracy gauges
+   * (none: they stay empty).
+   */
+  constructor(
+    private readonly drift?: DriftGaugeSource,
+    private readonly fieldAccuracy?: FieldAccuracyGaugeSource,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }
 }
