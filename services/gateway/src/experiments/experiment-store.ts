@@ -1,7 +1,7 @@
 /** The `experiments` and `experiment_items` tables, and the selection of recorded inspections to replay. */
 import type { Decision } from '../postprocess/decision-types';
 import type { Queryable } from '../records/db';
-import { LATEST_LABEL_OF_N, TOP_CLASS_OF_N } from '../records/labelled-sql';
+import { latestLabelOf, topClassOf } from '../records/labelled-sql';
 import type { ExperimentSummary } from './experiment-summary';
 
 export type ExperimentStatus = 'running' | 'completed' | 'failed';
@@ -127,14 +127,15 @@ export class ExperimentStore {
       ],
     );
     const f = e.filters;
+    // The newest matching inspections first (index on model, version, created_at); the class and label lookups run
+    // only for the rows kept.
     const inserted = await tx.query(
       `INSERT INTO experiment_items (experiment_id, item_index, inspection_id, baseline_version, baseline_decision,
          baseline_top, label)
        SELECT $1::uuid, (row_number() OVER (ORDER BY s.created_at DESC, s.id DESC) - 1)::int, s.id, s.model_version,
-              s.decision, s.top, s.label
+              s.decision, ${topClassOf('s')}, ${latestLabelOf('s')}
        FROM (
-         SELECT n.id, n.created_at, n.model_version, n.decision, ${TOP_CLASS_OF_N} AS top,
-                ${LATEST_LABEL_OF_N} AS label
+         SELECT n.id, n.created_at, n.model_version, n.decision, n.scores
          FROM inspections n
          WHERE n.model_name = $2 AND n.object_key IS NOT NULL
            AND (CASE WHEN $3::text IS NULL THEN n.model_version <> $4 ELSE n.model_version = $3 END)

@@ -8,7 +8,7 @@ import { InputError, NotFoundError } from '../domain/errors';
 import { labelKind, labelledFigures, type SideFigures } from '../experiments/experiment-summary';
 import type { Decision } from '../postprocess/decision-types';
 import type { Queryable } from '../records/db';
-import { LATEST_LABEL_OF_N, TOP_CLASS_OF_N } from '../records/labelled-sql';
+import { latestLabelOf, topClassOf } from '../records/labelled-sql';
 import type { ModelContract } from '../routing';
 
 export interface VersionAccuracy extends SideFigures {
@@ -45,17 +45,26 @@ export class FieldAccuracy {
       if (value !== undefined && Number.isNaN(Date.parse(value)))
         throw new InputError(`'${name}' must be an ISO 8601 timestamp`);
     }
-    const { rows } = await this.db.query<Row>(
-      `SELECT n.model_version, n.decision, ${TOP_CLASS_OF_N} AS top, ${LATEST_LABEL_OF_N} AS label
-       FROM inspections n
-       WHERE n.model_name = $1
-         AND ($2::timestamptz IS NULL OR n.created_at >= $2)
-         AND ($3::timestamptz IS NULL OR n.created_at < $3)`,
-      [model, window.from ?? null, window.to ?? null],
+    // Decisions per version (an index range scan), then only the labelled inspections (through the feedback
+    // table), each with its latest label: the cost follows the labels, not the traffic.
+    const params = [model, window.from ?? null, window.to ?? null];
+    const inWindow = `n.model_name = $1 AND ($2::timestamptz IS NULL OR n.created_at >= $2)
+         AND ($3::timestamptz IS NULL OR n.created_at < $3)`;
+    const counts = await this.db.query<{ model_version: string; n: number }>(
+      `SELECT n.model_version, count(*)::int AS n FROM inspections n WHERE ${inWindow} GROUP BY n.model_version`,
+      params,
     );
-    const byVersion = new Map<string, Row[]>();
-    for (const r of rows) byVersion.set(r.model_version, [...(byVersion.get(r.model_version) ?? []), r]);
-    if (byVersion.size === 0) {
+    const { rows } = await this.db.query<Row>(
+      `SELECT l.model_version, l.decision, ${topClassOf('l')} AS top, ${latestLabelOf('l')} AS label
+       FROM (SELECT DISTINCT n.id, n.model_version, n.decision, n.scores
+             FROM feedback f JOIN inspections n ON n.id = f.inspection_id
+             WHERE ${inWindow}) l`,
+      params,
+    );
+    const labelledByVersion = new Map<string, Row[]>();
+    for (const r of rows)
+      labelledByVersion.set(r.model_version, [...(labelledByVersion.get(r.model_version) ?? []), r]);
+    if (counts.rows.length === 0) {
       // A model with no decisions in the window is fine if it exists; an unknown name is the caller's mistake.
       await this.contracts.get(model).catch((err: unknown) => {
         throw err instanceof NotFoundError
@@ -64,14 +73,16 @@ export class FieldAccuracy {
       });
     }
     const versions: VersionAccuracy[] = [];
-    for (const [version, all] of [...byVersion].sort((a, b) => Number(b[0]) - Number(a[0]))) {
+    for (const { model_version: version, n } of counts.rows.sort(
+      (a, b) => Number(b.model_version) - Number(a.model_version),
+    )) {
       const contract = await this.contracts.get(model, version).catch(() => undefined);
       const vocabulary = { goodClass: contract?.goodClass, classes: contract?.classes ?? [] };
-      const labelled = all.filter((r) => r.label !== null);
+      const labelled = labelledByVersion.get(version) ?? [];
       const kinds = labelled.map((r) => labelKind(r.label, vocabulary));
       versions.push({
         version,
-        decisions: all.length,
+        decisions: n,
         labelled: labelled.length,
         good: kinds.filter((k) => k === 'good').length,
         defects: kinds.filter((k) => k === 'defect').length,
