@@ -1,5 +1,6 @@
 /**
- * `/v1/experiments`: `write` holds POST / (mlops); `read` holds GET /, GET /:id and GET /:id/items (mlops, auditor).
+ * `/v1/experiments`: `write` holds POST / and DELETE /:id (cancel; mlops); `read` holds GET /, GET /:id and
+ * GET /:id/items (mlops, auditor).
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -65,6 +66,15 @@ export function experimentRoutes(service: ExperimentService): { read: Router; wr
         actor,
       );
       res.status(202).location(`${req.baseUrl}/${started.experimentId}`).json(started);
+    }),
+  );
+
+  write.delete(
+    '/:id',
+    asyncRoute(async (req, res) => {
+      const actor: Principal = req.principal ?? { name: 'anonymous', role: 'mlops' };
+      const reason = typeof req.query.reason === 'string' ? req.query.reason : undefined;
+      res.json(await service.cancel(req.params.id as string, actor, reason));
     }),
   );
 

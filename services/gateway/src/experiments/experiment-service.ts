@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { InputError, NotFoundError, findGatewayError } from '../domain/errors';
+import { ConflictError, InputError, NotFoundError, findGatewayError } from '../domain/errors';
 import type { DecidedInspection } from '../inspections/inspection-service';
 import type { InspectionInput } from '../http/inspection-request';
 // Errors that can never succeed on retry are the batch jobs' list: the item keeps the message, the replay moves on.
@@ -78,6 +78,8 @@ export interface ExperimentView {
 
 export class ExperimentService {
   private readonly running = new Map<string, Promise<void>>();
+  /** Experiments of this process that were cancelled: their workers stop before the next item. */
+  private readonly cancelled = new Set<string>();
   private stopping = false;
 
   constructor(private readonly deps: ExperimentServiceDeps) {}
@@ -157,6 +159,37 @@ export class ExperimentService {
     };
   }
 
+  /**
+   * Cancels a running experiment (from any gateway: the one running it stops at its next item). What was compared
+   * so far is kept as its summary; the cancellation and its reason are audited. A finished experiment is a conflict.
+   */
+  async cancel(id: string, actor: Actor, reason: string | undefined): Promise<ExperimentView> {
+    const row = await this.find(id);
+    if (row.status !== 'running') {
+      throw new ConflictError(`experiment '${row.id}' already ${row.status}`, {
+        details: { status: row.status },
+      });
+    }
+    this.cancelled.add(row.id);
+    const why = reason?.trim() || `cancelled by ${actor.name}`;
+    const contract = await this.deps.contracts.get(row.model, row.candidateVersion).catch(() => undefined);
+    const summary = summarize(await this.deps.store.allItems(row.id), vocabularyOf(contract));
+    const finished = await this.finish(
+      row.id,
+      actor,
+      { error: `cancelled: ${why}`, summary },
+      'experiment.cancelled',
+    );
+    if (!this.running.has(row.id)) this.cancelled.delete(row.id); // run elsewhere: nothing here to stop
+    if (!finished) {
+      const now = await this.find(row.id);
+      throw new ConflictError(`experiment '${row.id}' already ${now.status}`, {
+        details: { status: now.status },
+      });
+    }
+    return this.view(finished);
+  }
+
   /** Stops the replays: each finishes its item in flight, then its experiment is recorded as interrupted. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -168,11 +201,16 @@ export class ExperimentService {
       .catch((err: unknown) => {
         this.deps.log.error({ err, experimentId: id }, 'experiment failed');
         const message = err instanceof Error ? err.message : String(err);
-        return this.finish(id, actor, { error: `replay stopped: ${message}` }).catch((e: unknown) =>
-          this.deps.log.error({ err: e, experimentId: id }, 'could not record the failed experiment'),
+        return this.finish(id, actor, { error: `replay stopped: ${message}` }).then(
+          () => undefined,
+          (e: unknown) =>
+            this.deps.log.error({ err: e, experimentId: id }, 'could not record the failed experiment'),
         );
       })
-      .finally(() => this.running.delete(id));
+      .finally(() => {
+        this.running.delete(id);
+        this.cancelled.delete(id);
+      });
     this.running.set(id, run);
   }
 
@@ -181,13 +219,17 @@ export class ExperimentService {
     const experiment = await this.find(id);
     const pending = await store.items(id, 0, experiment.total, { pendingOnly: true });
     let next = 0;
+    let stillRunning = true;
+    const go = () => stillRunning && !this.stopping && !this.cancelled.has(id);
     const worker = async () => {
-      while (!this.stopping && next < pending.length) {
+      while (go() && next < pending.length) {
         const item = pending[next++]!;
-        await store.recordItem(id, item.index, await this.decideItem(experiment, contract, item));
+        const outcome = await this.decideItem(experiment, contract, item);
+        if (!(await store.recordItem(id, item.index, outcome))) stillRunning = false;
       }
     };
     await Promise.all(Array.from({ length: this.deps.concurrency ?? 2 }, worker));
+    if (!stillRunning || this.cancelled.has(id)) return; // cancelled: whoever cancelled it has recorded that
     if (this.stopping) {
       await this.finish(id, actor, {
         error: 'interrupted: the gateway stopped during the replay; start the experiment again',
@@ -195,9 +237,7 @@ export class ExperimentService {
       return;
     }
     const items = await store.allItems(id);
-    await this.finish(id, actor, {
-      summary: summarize(items, { goodClass: contract.goodClass, classes: contract.classes }),
-    });
+    await this.finish(id, actor, { summary: summarize(items, vocabularyOf(contract)) });
   }
 
   private async decideItem(
@@ -248,16 +288,19 @@ export class ExperimentService {
     }
   }
 
+  /** Ends the experiment if it is still running, with its audit entry; undefined if it had already ended. */
   private async finish(
     id: string,
     actor: Actor,
     outcome: Parameters<ExperimentStore['finish']>[2],
-  ): Promise<void> {
-    await this.deps.database.transaction(async (tx) => {
+    action?: `experiment.${string}`,
+  ): Promise<ExperimentRow | undefined> {
+    return this.deps.database.transaction(async (tx) => {
       const row = await this.deps.store.finish(tx, id, outcome);
+      if (!row) return undefined;
       await storesIn(tx, this.deps.auditOptions).audit.append({
         actor,
-        action: row.status === 'completed' ? 'experiment.completed' : 'experiment.failed',
+        action: action ?? (row.status === 'completed' ? 'experiment.completed' : 'experiment.failed'),
         entity: { type: 'experiment', id },
         reason: row.status === 'completed' ? row.reason : (row.error ?? 'failed'),
         payload: {
@@ -270,6 +313,7 @@ export class ExperimentService {
           ...(row.summary ? { summary: row.summary } : {}),
         },
       });
+      return row;
     });
   }
 
@@ -314,6 +358,13 @@ function parseMeasurements(bytes: Buffer): unknown {
   } catch {
     throw new InputError('the stored measurements are not valid JSON');
   }
+}
+
+function vocabularyOf(contract: ModelContract | undefined): {
+  goodClass: string | undefined;
+  classes: string[];
+} {
+  return { goodClass: contract?.goodClass, classes: contract?.classes ?? [] };
 }
 
 function topClass(scores: Record<string, number>): string | null {

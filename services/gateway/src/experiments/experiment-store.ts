@@ -206,22 +206,30 @@ export class ExperimentStore {
     return this.items(id, 0, 1_000_000);
   }
 
-  /** Records the candidate's decision of one item and counts it; also the runner's heartbeat. */
+  /**
+   * Records the candidate's decision of one item and counts it (also the runner's heartbeat), unless the experiment
+   * is no longer running (cancelled, perhaps through another gateway). Returns whether it was still running.
+   */
   async recordItem(
     id: string,
     index: number,
     outcome: { decision: Decision; top: string | null; scores: Record<string, number> } | { error: string },
-  ): Promise<void> {
+  ): Promise<boolean> {
     const decided = 'decision' in outcome;
-    await this.db.query(
-      `WITH item AS (
+    const { rows } = await this.db.query<{ status: ExperimentStatus }>(
+      `WITH running AS (SELECT 1 FROM experiments WHERE id = $1::uuid AND status = 'running'),
+       item AS (
          UPDATE experiment_items SET candidate_decision = $3, candidate_top = $4, candidate_scores = $5::jsonb,
                 error = $6
          WHERE experiment_id = $1::uuid AND item_index = $2 AND candidate_decision IS NULL AND error IS NULL
+           AND EXISTS (SELECT 1 FROM running)
+         RETURNING 1),
+       counted AS (
+         UPDATE experiments SET done = done + (CASE WHEN $7 THEN 1 ELSE 0 END),
+                failed = failed + (CASE WHEN $7 THEN 0 ELSE 1 END), updated_at = clock_timestamp()
+         WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM item)
          RETURNING 1)
-       UPDATE experiments SET done = done + (CASE WHEN $7 THEN 1 ELSE 0 END),
-              failed = failed + (CASE WHEN $7 THEN 0 ELSE 1 END), updated_at = clock_timestamp()
-       WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM item)`,
+       SELECT status FROM experiments WHERE id = $1::uuid`,
       [
         id,
         index,
@@ -232,26 +240,30 @@ export class ExperimentStore {
         decided,
       ],
     );
+    return rows[0]?.status === 'running';
   }
 
+  /**
+   * Ends a running experiment: `completed` without an error, `failed` with one (a cancelled experiment keeps the
+   * summary of what it compared). Undefined when it was no longer running: whoever ended it first wins.
+   */
   async finish(
     tx: Queryable,
     id: string,
-    outcome: { summary: ExperimentSummary } | { error: string },
-  ): Promise<ExperimentRow> {
-    const ok = 'summary' in outcome;
+    outcome: { summary?: ExperimentSummary; error?: string },
+  ): Promise<ExperimentRow | undefined> {
     const { rows } = await tx.query<ExperimentDbRow>(
       `UPDATE experiments SET status = $2, summary = $3::jsonb, error = $4, finished_at = clock_timestamp(),
               updated_at = clock_timestamp()
-       WHERE id = $1::uuid RETURNING ${COLUMNS}`,
+       WHERE id = $1::uuid AND status = 'running' RETURNING ${COLUMNS}`,
       [
         id,
-        ok ? 'completed' : 'failed',
-        ok ? JSON.stringify(outcome.summary) : null,
-        ok ? null : outcome.error,
+        outcome.error === undefined ? 'completed' : 'failed',
+        outcome.summary === undefined ? null : JSON.stringify(outcome.summary),
+        outcome.error ?? null,
       ],
     );
-    return toRow(first(rows));
+    return rows[0] ? toRow(rows[0]) : undefined;
   }
 }
 

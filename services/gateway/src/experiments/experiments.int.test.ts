@@ -315,6 +315,57 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     expect((await fetch(`${api.url}/v1/experiments/nope`)).status).toBe(400);
   });
 
+  it('cancels a running experiment, here or from another gateway, keeping what it compared', async () => {
+    for (let i = 0; i < 6; i++)
+      await recordInspection(`ok-cancel-${i}`, { version: '5', decision: 'pass', lot: 'L-x' });
+    const items = async (id: string) =>
+      (
+        await sql.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM experiment_items WHERE experiment_id = $1 AND candidate_decision IS NOT NULL',
+          [id],
+        )
+      ).rows[0]!.n;
+
+    // Here: the replay is held inside its first two items when the cancel arrives.
+    let release!: () => void;
+    decider.gate = new Promise<void>((resolve) => (release = resolve));
+    const a = (await start({ candidateVersion: '6', lotId: 'L-x' })).body.experimentId as string;
+    const cancelled = await fetch(`${api.url}/v1/experiments/${a}?reason=wrong%20lot`, { method: 'DELETE' });
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({
+      status: 'failed',
+      error: 'cancelled: wrong lot',
+      summary: { compared: 0 },
+    });
+    release();
+    decider.gate = undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await items(a)).toBe(0); // the items in flight were not recorded after the cancel
+    expect((await fetch(`${api.url}/v1/experiments/${a}`, { method: 'DELETE' })).status).toBe(409);
+
+    // From another gateway (a second service on the same database): this one stops at its next item.
+    decider.gate = new Promise<void>((resolve) => (release = resolve));
+    const b = (await start({ candidateVersion: '6', lotId: 'L-x' })).body.experimentId as string;
+    const elsewhere = build();
+    expect(await elsewhere.cancel(b, { name: 'mlops-bo', role: 'mlops' }, undefined)).toMatchObject({
+      status: 'failed',
+      error: 'cancelled: cancelled by mlops-bo',
+    });
+    release();
+    decider.gate = undefined;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await items(b)).toBe(0);
+    expect(await get(b)).toMatchObject({ status: 'failed', error: 'cancelled: cancelled by mlops-bo' });
+    const audit = await sql.query<{ action: string; actor_id: string }>(
+      'SELECT action, actor_id FROM audit_trail WHERE entity_id = $1 ORDER BY seq',
+      [b],
+    );
+    expect(audit.rows).toEqual([
+      { action: 'experiment.started', actor_id: 'mlops-ana' },
+      { action: 'experiment.cancelled', actor_id: 'mlops-bo' },
+    ]);
+  });
+
   it('a gateway that stops mid-replay records the experiment as interrupted', async () => {
     for (let i = 0; i < 4; i++)
       await recordInspection(`ok-stop-${i}`, { version: '5', decision: 'pass', lot: 'L-stop' });
