@@ -26,6 +26,8 @@ import { VersionPins } from './models/version-pins';
 import { DriftMonitor, DriftService } from './drift';
 import { ExperimentService, ExperimentStore, experimentRoutes } from './experiments';
 import { FieldAccuracy } from './quality/field-accuracy';
+import { ReviewQueue } from './reviews/review-queue';
+import { reviewRoutes } from './reviews/review-routes';
 import { FieldAccuracyGauges } from './quality/field-accuracy-gauges';
 
 export interface RunningGateway {
@@ -208,6 +210,11 @@ export async function startGateway(
       { path: '/events', roles: ['auditor', 'mlops'], router: eventRoutes(records.outboxReader) },
       { path: '/models', roles: ['mlops', 'auditor'], router: models.read },
       { path: '/models', roles: ['mlops'], router: models.write },
+      {
+        path: '/reviews',
+        roles: ['station', 'mlops', 'auditor'],
+        router: reviewRoutes(new ReviewQueue(records.db)),
+      },
       { path: '/experiments', roles: ['mlops', 'auditor'], router: experimentRouters.read },
       { path: '/experiments', roles: ['mlops'], router: experimentRouters.write },
     ],

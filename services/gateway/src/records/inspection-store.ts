@@ -38,7 +38,8 @@ export interface InspectionStore {
   get(id: string): Promise<InspectionRecord | undefined>;
 }
 
-interface InspectionRow {
+/** An `inspections` row as `pg` returns it. */
+export interface InspectionRow {
   id: string;
   request_id: string;
   station_id: string;
