@@ -140,6 +140,18 @@ describe('records of decisions', () => {
     expect((await fetch(`${url}/v1/reviews`)).status).toBe(401);
   });
 
+  it('summarizes a lot for stations and auditors', async () => {
+    const lot = await getJson('/v1/lots/LOT-9', STATION);
+    expect(lot.status).toBe(200);
+    expect(lot.body).toMatchObject({
+      lotId: 'LOT-9',
+      inspections: 1,
+      stations: [{ stationId: 'line-1', inspections: 1 }],
+    });
+    expect((await getJson('/v1/lots/LOT-9', AUDITOR)).status).toBe(200);
+    expect((await getJson('/v1/lots/no-such-lot', AUDITOR)).status).toBe(404);
+  });
+
   it('verifies the chain and exports CSV', async () => {
     const verify = await getJson('/v1/audit/verify', AUDITOR);
     expect(verify.status).toBe(200);

@@ -27,6 +27,8 @@ import { DriftMonitor, DriftService } from './drift';
 import { ExperimentService, ExperimentStore, experimentRoutes } from './experiments';
 import { FieldAccuracy } from './quality/field-accuracy';
 import { ReviewQueue } from './reviews/review-queue';
+import { LotSummaries } from './lots/lot-summary';
+import { lotRoutes } from './lots/lot-routes';
 import { reviewRoutes } from './reviews/review-routes';
 import { FieldAccuracyGauges } from './quality/field-accuracy-gauges';
 
@@ -214,6 +216,11 @@ export async function startGateway(
         path: '/reviews',
         roles: ['station', 'mlops', 'auditor'],
         router: reviewRoutes(new ReviewQueue(records.db)),
+      },
+      {
+        path: '/lots',
+        roles: ['station', 'mlops', 'auditor'],
+        router: lotRoutes(new LotSummaries(records.db)),
       },
       { path: '/experiments', roles: ['mlops', 'auditor'], router: experimentRouters.read },
       { path: '/experiments', roles: ['mlops'], router: experimentRouters.write },
