@@ -88,8 +88,10 @@ export async function startGateway(
     return { config: cfg, metadata, version: version ?? (highest === undefined ? '' : String(highest)) };
   });
   const fieldAccuracy = new FieldAccuracy(records.db, contracts);
+  const reviewQueue = new ReviewQueue(records.db);
   const fieldGauges = new FieldAccuracyGauges({
     accuracy: fieldAccuracy,
+    reviews: reviewQueue,
     models: () => router.routedModels().map((r) => r.model),
     windowDays: config.fieldAccuracy.windowDays,
     refreshSeconds: config.fieldAccuracy.refreshSeconds,
@@ -215,7 +217,7 @@ export async function startGateway(
       {
         path: '/reviews',
         roles: ['station', 'mlops', 'auditor'],
-        router: reviewRoutes(new ReviewQueue(records.db)),
+        router: reviewRoutes(reviewQueue),
       },
       {
         path: '/lots',

@@ -109,6 +109,18 @@ export class GatewayMetrics {
     },
   });
 
+  readonly reviewsOpen = new Gauge({
+    name: 'gateway_reviews_open',
+    help: 'Review decisions nobody has labelled yet (the review queue), by routed model',
+    labelNames: ['model'],
+    registers: [this.registry],
+    collect: () => {
+      this.reviewsOpen.reset();
+      for (const r of this.fieldAccuracy?.openReviewReadings() ?? [])
+        this.reviewsOpen.set({ model: r.model }, r.open);
+    },
+  });
+
   /**
    * `drift`: the monitor behind the drift gauges; `fieldAccuracy`: the readings behind the field-accuracy gauges
    * (none: they stay empty).

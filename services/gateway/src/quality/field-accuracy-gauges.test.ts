@@ -40,6 +40,7 @@ describe('FieldAccuracyGauges', () => {
     };
     const gauges = new FieldAccuracyGauges({
       accuracy,
+      reviews: { openCount: (model: string) => Promise.resolve(model === 'tiles' ? 3 : 0) },
       models: () => ['tiles', 'cells', 'tiles'],
       windowDays: 30,
       refreshSeconds: 60,
@@ -60,6 +61,8 @@ describe('FieldAccuracyGauges', () => {
     expect(text).toContain('gateway_field_false_reject_rate{model="tiles",version="4"} 0');
     expect(text).toContain('gateway_field_labelled{model="tiles",version="5",kind="defect"} 10');
     expect(text).toContain('gateway_field_labelled{model="tiles",version="5",kind="good"} 40');
+    expect(text).toContain('gateway_reviews_open{model="tiles"} 3');
+    expect(text).toContain('gateway_reviews_open{model="cells"} 0');
 
     failing = true;
     await gauges.refresh();

@@ -17,16 +17,20 @@ export interface FieldAccuracyReading {
 
 export interface FieldAccuracyGaugeSource {
   fieldAccuracyReadings(): readonly FieldAccuracyReading[];
+  /** `review` decisions nobody has labelled yet, per routed model (all time: the queue does not age out). */
+  openReviewReadings(): ReadonlyArray<{ model: string; open: number }>;
 }
 
 export class FieldAccuracyGauges implements FieldAccuracyGaugeSource {
   private readings: FieldAccuracyReading[] = [];
+  private openReviews: Array<{ model: string; open: number }> = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
   constructor(
     private readonly deps: {
       accuracy: { report(model: string, window: { from?: string }): Promise<FieldAccuracyReport> };
+      reviews?: { openCount(model: string): Promise<number> };
       models: () => string[];
       windowDays: number;
       refreshSeconds: number;
@@ -37,6 +41,10 @@ export class FieldAccuracyGauges implements FieldAccuracyGaugeSource {
 
   fieldAccuracyReadings(): readonly FieldAccuracyReading[] {
     return this.readings;
+  }
+
+  openReviewReadings(): ReadonlyArray<{ model: string; open: number }> {
+    return this.openReviews;
   }
 
   start(): void {
@@ -60,7 +68,9 @@ export class FieldAccuracyGauges implements FieldAccuracyGaugeSource {
     const from = new Date((this.deps.now ?? Date.now)() - this.deps.windowDays * 86_400_000).toISOString();
     try {
       const next: FieldAccuracyReading[] = [];
+      const open: Array<{ model: string; open: number }> = [];
       for (const model of [...new Set(this.deps.models())]) {
+        if (this.deps.reviews) open.push({ model, open: await this.deps.reviews.openCount(model) });
         const report = await this.deps.accuracy.report(model, { from });
         for (const v of report.versions) {
           next.push({
@@ -74,6 +84,7 @@ export class FieldAccuracyGauges implements FieldAccuracyGaugeSource {
         }
       }
       this.readings = next;
+      this.openReviews = open;
     } catch (err) {
       this.deps.log.warn({ err }, 'field accuracy refresh failed; the gauges keep their previous readings');
     }

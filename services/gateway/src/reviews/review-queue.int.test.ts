@@ -99,6 +99,12 @@ describe('the review queue (real Postgres)', () => {
     });
   });
 
+  it('counts the open reviews of a model for the backlog gauge', async () => {
+    const open = (await all({ decisions: ['review'] }, 50)).open;
+    expect(await queue.openCount('visual_ensemble')).toBe(open);
+    expect(await queue.openCount('other_model')).toBe(0);
+  });
+
   it('refuses a cursor it did not write', async () => {
     await expect(queue.page({ decisions: ['review'] }, 'bm9wZQ', 5)).rejects.toBeInstanceOf(InputError);
   });

@@ -64,6 +64,17 @@ type Row = Pick<
 export class ReviewQueue {
   constructor(private readonly db: Queryable) {}
 
+  /** Open `review` decisions of one model (the review-backlog gauge). */
+  async openCount(model: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM inspections n
+       WHERE n.decision = 'review' AND n.model_name = $1
+         AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.inspection_id = n.id)`,
+      [model],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   async page(filter: ReviewFilter, cursor: string | undefined, limit: number): Promise<ReviewPage> {
     const after = cursor === undefined ? undefined : parseCursor(cursor);
     const where = `n.decision = ANY ($1::text[])
