@@ -140,14 +140,18 @@ describe('records of decisions', () => {
     expect((await fetch(`${url}/v1/reviews`)).status).toBe(401);
   });
 
-  it('summarizes a lot for stations and auditors', async () => {
+  it('summarizes a lot and a station for stations and auditors', async () => {
     const lot = await getJson('/v1/lots/LOT-9', STATION);
     expect(lot.status).toBe(200);
     expect(lot.body).toMatchObject({
-      lotId: 'LOT-9',
+      scope: { lotId: 'LOT-9' },
       inspections: 1,
-      stations: [{ stationId: 'line-1', inspections: 1 }],
+      breakdown: [{ stationId: 'line-1', inspections: 1 }],
     });
+    const station = await getJson('/v1/stations/line-1', AUDITOR);
+    expect(station.status).toBe(200);
+    expect(station.body).toMatchObject({ scope: { stationId: 'line-1' } });
+    expect((await getJson('/v1/stations/line-1?from=later', AUDITOR)).status).toBe(400);
     expect((await getJson('/v1/lots/LOT-9', AUDITOR)).status).toBe(200);
     expect((await getJson('/v1/lots/no-such-lot', AUDITOR)).status).toBe(404);
   });

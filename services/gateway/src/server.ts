@@ -27,8 +27,8 @@ import { DriftMonitor, DriftService } from './drift';
 import { ExperimentService, ExperimentStore, experimentRoutes } from './experiments';
 import { FieldAccuracy } from './quality/field-accuracy';
 import { ReviewQueue } from './reviews/review-queue';
-import { LotSummaries } from './lots/lot-summary';
-import { lotRoutes } from './lots/lot-routes';
+import { RecordSummaries } from './summaries/records-summary';
+import { summaryRoutes } from './summaries/summary-routes';
 import { reviewRoutes } from './reviews/review-routes';
 import { FieldAccuracyGauges } from './quality/field-accuracy-gauges';
 
@@ -167,6 +167,7 @@ export async function startGateway(
     auditOptions: { checkpointEvery: config.auditCheckpointEvery },
   });
   const experimentRouters = experimentRoutes(experiments);
+  const summaries = summaryRoutes(new RecordSummaries(records.db));
 
   let accepting = true;
   const auth = new Authenticator(config.apiKeys);
@@ -219,11 +220,8 @@ export async function startGateway(
         roles: ['station', 'mlops', 'auditor'],
         router: reviewRoutes(reviewQueue),
       },
-      {
-        path: '/lots',
-        roles: ['station', 'mlops', 'auditor'],
-        router: lotRoutes(new LotSummaries(records.db)),
-      },
+      { path: '/lots', roles: ['station', 'mlops', 'auditor'], router: summaries.lots },
+      { path: '/stations', roles: ['station', 'mlops', 'auditor'], router: summaries.stations },
       { path: '/experiments', roles: ['mlops', 'auditor'], router: experimentRouters.read },
       { path: '/experiments', roles: ['mlops'], router: experimentRouters.write },
     ],

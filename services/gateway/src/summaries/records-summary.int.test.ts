@@ -1,15 +1,15 @@
-import { NotFoundError } from '../domain/errors';
+import { InputError, NotFoundError } from '../domain/errors';
 import type { DefectReport } from '../postprocess/decision-types';
 import { createDatabase, type Database } from '../records/db';
 import { DecisionRecorder } from '../records/decision-recorder';
 import { PostgresRecords } from '../records/record-stores';
 import { createTestDatabase, type TestDatabase } from '../records/test-database';
 import { sampleDecision } from '../records/test-decisions';
-import { LotSummaries } from './lot-summary';
+import { RecordSummaries } from './records-summary';
 
 jest.setTimeout(60_000);
 
-describe('lot summaries (real Postgres)', () => {
+describe('lot and station summaries (real Postgres)', () => {
   let database: TestDatabase;
   let db: Database;
   let recorder: DecisionRecorder;
@@ -50,14 +50,17 @@ describe('lot summaries (real Postgres)', () => {
       reason: 'a reflection',
     });
 
-    const s = await new LotSummaries(db).summary('LOT-77');
+    const summaries = new RecordSummaries(db);
+    const s = await summaries.summary({ lotId: 'LOT-77' });
     expect(s).toEqual({
-      lotId: 'LOT-77',
+      scope: { lotId: 'LOT-77' },
+      from: null,
+      to: null,
       inspections: 8,
       decisions: { pass: 4, review: 2, fail: 2 },
       passRate: 0.5,
       defects: { scratch: 2, dent: 1 },
-      stations: [
+      breakdown: [
         { stationId: 'line-1', inspections: 6 },
         { stationId: 'line-2', inspections: 2 },
       ],
@@ -71,6 +74,20 @@ describe('lot summaries (real Postgres)', () => {
       lastAt: expect.any(String),
     });
     expect(Date.parse(s.lastAt)).toBeGreaterThanOrEqual(Date.parse(s.firstAt));
-    await expect(new LotSummaries(db).summary('LOT-none')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(summaries.summary({ lotId: 'LOT-none' })).rejects.toBeInstanceOf(NotFoundError);
+
+    // The same figures per station, broken down by lot; and within a time window.
+    const station = await summaries.summary({ stationId: 'line-2' });
+    expect(station).toMatchObject({
+      scope: { stationId: 'line-2' },
+      inspections: 2,
+      decisions: { pass: 1, review: 0, fail: 1 },
+      breakdown: [{ lotId: 'LOT-77', inspections: 2 }],
+      defects: { scratch: 1 },
+    });
+    await expect(
+      summaries.summary({ stationId: 'line-2' }, { from: new Date(Date.now() + 60_000).toISOString() }),
+    ).rejects.toThrow(/no inspections recorded for station 'line-2' in that window/);
+    await expect(summaries.summary({ lotId: 'LOT-77' }, { to: 'soon' })).rejects.toBeInstanceOf(InputError);
   });
 });
