@@ -140,6 +140,18 @@ describe('records of decisions', () => {
     expect((await fetch(`${url}/v1/reviews`)).status).toBe(401);
   });
 
+  it('lists inspections newest first, filtered', async () => {
+    const list = await getJson('/v1/inspections?station=line-1&limit=1', STATION);
+    expect(list.status).toBe(200);
+    const items = list.body.items as Array<{ stationId: string; lotId: string | null }>;
+    expect(items).toHaveLength(1);
+    expect(items[0]!.stationId).toBe('line-1');
+    const byLot = await getJson('/v1/inspections?lot=LOT-9', AUDITOR);
+    expect((byLot.body.items as unknown[]).length).toBe(1);
+    expect((await getJson('/v1/inspections?decision=maybe', STATION)).status).toBe(400);
+    expect((await getJson('/v1/inspections?limit=0', STATION)).status).toBe(400);
+  });
+
   it('summarizes a lot and a station for stations and auditors', async () => {
     const lot = await getJson('/v1/lots/LOT-9', STATION);
     expect(lot.status).toBe(200);

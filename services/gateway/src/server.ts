@@ -27,6 +27,7 @@ import { DriftMonitor, DriftService } from './drift';
 import { ExperimentService, ExperimentStore, experimentRoutes } from './experiments';
 import { FieldAccuracy } from './quality/field-accuracy';
 import { ReviewQueue } from './reviews/review-queue';
+import { InspectionQuery } from './records/inspection-query';
 import { RecordSummaries } from './summaries/records-summary';
 import { summaryRoutes } from './summaries/summary-routes';
 import { reviewRoutes } from './reviews/review-routes';
@@ -205,7 +206,12 @@ export async function startGateway(
       {
         path: '/inspections',
         roles: ['station', 'mlops', 'auditor'],
-        router: inspectionRecordRoutes(records.records.inspections, records.recorder, records.objects),
+        router: inspectionRecordRoutes(
+          records.records.inspections,
+          records.recorder,
+          records.objects,
+          new InspectionQuery(records.db),
+        ),
       },
       { path: '/inspections', roles: ['station'], router: inspectionRoutes(service, config.maxUploadBytes) },
       // Jobs: `read` first; a request it does not route falls through to `create` (stations only).

@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { InputError, NotFoundError } from '../domain/errors';
 import type { DecisionRecorder, InspectionStore } from '../records';
 import type { ObjectStore } from '../storage/object-store';
+import type { Decision } from '../postprocess/decision-types';
+import type { InspectionFilter, InspectionQuery } from '../records/inspection-query';
 import { asyncRoute } from './async-route';
 import { jsonBody } from './json-body';
+import { queryLimit, queryText } from './query-params';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const feedbackSchema = z.object({
@@ -13,6 +16,7 @@ const feedbackSchema = z.object({
 });
 
 /**
+ * `GET /v1/inspections` (newest first; `station`, `lot`, `model`, `decision`, `from`, `to`, `cursor`, `limit`),
  * `GET /v1/inspections/:id`, `GET /v1/inspections/:id/input` (the exact bytes inspected, verified against their
  * SHA-256 on the way out) and `POST /v1/inspections/:id/feedback` (a human label, recorded and audited).
  */
@@ -20,8 +24,35 @@ export function inspectionRecordRoutes(
   inspections: InspectionStore,
   recorder: DecisionRecorder,
   objects: Pick<ObjectStore, 'get' | 'head'>,
+  query: Pick<InspectionQuery, 'page'>,
 ): Router {
   const router = Router();
+  router.get(
+    '/',
+    asyncRoute(async (req, res) => {
+      const text = (name: string) => queryText(req, name);
+      const filter: InspectionFilter = {};
+      const decision = text('decision');
+      if (decision !== undefined) {
+        const decisions = decision.split(',').map((d) => d.trim());
+        if (!decisions.every((d): d is Decision => d === 'pass' || d === 'review' || d === 'fail'))
+          throw new InputError("'decision' must be pass, review, fail or a comma-separated list of them");
+        filter.decisions = decisions;
+      }
+      for (const [param, key] of [
+        ['station', 'stationId'],
+        ['lot', 'lotId'],
+        ['model', 'model'],
+        ['from', 'from'],
+        ['to', 'to'],
+      ] as const) {
+        const value = text(param);
+        if (value !== undefined) filter[key] = value;
+      }
+      const limit = queryLimit(req, 100, 1000);
+      res.json(await query.page(filter, text('cursor'), limit, 'newest'));
+    }),
+  );
   const idOf = (raw: unknown): string => {
     if (typeof raw !== 'string' || !UUID.test(raw)) throw new InputError('inspection id must be a UUID');
     return raw.toLowerCase();

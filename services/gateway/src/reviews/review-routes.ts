@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import { InputError } from '../domain/errors';
 import { asyncRoute } from '../http/async-route';
+import { queryLimit, queryText } from '../http/query-params';
 import type { ReviewFilter, ReviewQueue } from './review-queue';
 
 const MAX_PAGE = 500;
@@ -11,21 +12,11 @@ export function reviewRoutes(queue: Pick<ReviewQueue, 'page'>): Router {
   router.get(
     '/',
     asyncRoute(async (req, res) => {
-      const q = req.query;
-      const text = (name: string): string | undefined => {
-        const v = q[name];
-        if (v === undefined) return undefined;
-        if (typeof v !== 'string' || v.trim() === '' || v.length > 200)
-          throw new InputError(`'${name}' must be one non-empty value`);
-        return v.trim();
-      };
+      const text = (name: string) => queryText(req, name);
       const decisions = (text('decision') ?? 'review').split(',').map((d) => d.trim());
       if (!decisions.every((d): d is ReviewFilter['decisions'][number] => d === 'review' || d === 'fail'))
         throw new InputError("'decision' must be review, fail or review,fail");
-      const limitText = text('limit');
-      const limit = limitText === undefined ? 50 : /^\d{1,4}$/.test(limitText) ? Number(limitText) : NaN;
-      if (!(limit >= 1 && limit <= MAX_PAGE))
-        throw new InputError(`'limit' must be an integer from 1 to ${MAX_PAGE}`);
+      const limit = queryLimit(req, 50, MAX_PAGE);
       const filter: ReviewFilter = { decisions: [...new Set(decisions)] };
       const station = text('station');
       const lot = text('lot');
