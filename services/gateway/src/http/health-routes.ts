@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { GatewayMetrics } from '../monitoring/gateway-metrics';
 import { asyncRoute } from './async-route';
+import { openApiDocument } from './openapi';
 
 export interface ReadinessProbe {
   /** Whether Triton answers ServerReady on at least one endpoint. */
@@ -21,6 +22,10 @@ export function healthRoutes(
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  const api = openApiDocument();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(api);
   });
   router.get(
     '/readyz',
