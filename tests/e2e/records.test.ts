@@ -148,6 +148,13 @@ describe('records of decisions', () => {
     expect(items[0]!.stationId).toBe('line-1');
     const byLot = await getJson('/v1/inspections?lot=LOT-9', AUDITOR);
     expect((byLot.body.items as unknown[]).length).toBe(1);
+    const csv = await fetch(`${url}/v1/inspections?lot=LOT-9&format=csv`, { headers: auth(AUDITOR) });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const rows = (await csv.text()).trimEnd().split('\r\n');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^inspection_id,created_at,station_id,lot_id/);
+    expect(rows[1]).toMatch(/,line-1,LOT-9,/);
+    expect((await getJson('/v1/inspections?format=xml', STATION)).status).toBe(400);
     expect((await getJson('/v1/inspections?decision=maybe', STATION)).status).toBe(400);
     expect((await getJson('/v1/inspections?limit=0', STATION)).status).toBe(400);
   });

@@ -4,7 +4,7 @@ import { InputError, NotFoundError } from '../domain/errors';
 import type { DecisionRecorder, InspectionStore } from '../records';
 import type { ObjectStore } from '../storage/object-store';
 import type { Decision } from '../postprocess/decision-types';
-import type { InspectionFilter, InspectionQuery } from '../records/inspection-query';
+import { inspectionsCsv, type InspectionFilter, type InspectionQuery } from '../records/inspection-query';
 import { asyncRoute } from './async-route';
 import { jsonBody } from './json-body';
 import { queryLimit, queryText } from './query-params';
@@ -48,6 +48,17 @@ export function inspectionRecordRoutes(
       ] as const) {
         const value = text(param);
         if (value !== undefined) filter[key] = value;
+      }
+      const format = text('format') ?? 'json';
+      if (format !== 'json' && format !== 'csv') throw new InputError("'format' must be json or csv");
+      if (format === 'csv') {
+        // Every matching inspection, newest first, streamed page by page.
+        res.status(200).type('text/csv; charset=utf-8').attachment('inspections.csv');
+        for await (const chunk of inspectionsCsv(query, filter, 'newest')) {
+          if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+        }
+        res.end();
+        return;
       }
       const limit = queryLimit(req, 100, 1000);
       res.json(await query.page(filter, text('cursor'), limit, 'newest'));

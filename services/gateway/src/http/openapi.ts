@@ -124,8 +124,9 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
         query('decision', 'pass, review, fail or a comma-separated list'),
         ...window,
         ...page(1000),
+        query('format', 'json (default) or csv (every match, streamed)'),
       ],
-      responses: { '200': '{items, nextCursor}', ...errors },
+      responses: { '200': '{items, nextCursor}, or CSV', ...errors },
     },
   },
   '/v1/inspections/{id}': {

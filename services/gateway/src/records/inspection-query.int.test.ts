@@ -2,7 +2,12 @@ import { InputError } from '../domain/errors';
 import type { Decision } from '../postprocess/decision-types';
 import { createDatabase, type Database } from './db';
 import { DecisionRecorder } from './decision-recorder';
-import { InspectionQuery, type InspectionFilter } from './inspection-query';
+import {
+  INSPECTION_CSV_COLUMNS,
+  InspectionQuery,
+  inspectionsCsv,
+  type InspectionFilter,
+} from './inspection-query';
 import { PostgresRecords } from './record-stores';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { sampleDecision } from './test-decisions';
@@ -61,6 +66,27 @@ describe('the inspections list (real Postgres)', () => {
     expect(await all({ from: middle }, 2, 'newest')).toEqual(['f', 'e', 'd', 'c']);
     expect(await all({ to: middle }, 2, 'newest')).toEqual(['b', 'a']);
     expect(await query.count({ decisions: ['pass'] })).toBe(3);
+  });
+
+  it('exports every match as CSV, page after page', async () => {
+    let text = '';
+    for await (const chunk of inspectionsCsv(query, { stationId: 'line-1' }, 'oldest')) text += chunk;
+    const lines = text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(INSPECTION_CSV_COLUMNS.join(','));
+    expect(lines.slice(1).map((l) => tags.get(l.split(',')[0]!))).toEqual(['a', 'b', 'd', 'f']);
+    const b = lines[2]!.split(',');
+    expect(b.slice(2, 12)).toEqual([
+      'line-1',
+      'LOT-2026-11-25',
+      b[4],
+      'visual',
+      'visual_ensemble',
+      '3',
+      'fail',
+      'scratch',
+      '0.9',
+      'scratch',
+    ]);
   });
 
   it('refuses a bad time or cursor', async () => {

@@ -7,7 +7,23 @@ import { InputError } from '../domain/errors';
 import type { Decision, DefectReport } from '../postprocess/decision-types';
 import type { Queryable } from './db';
 import type { InspectionRow } from './inspection-store';
+import { csvLine } from './audit-query';
 import { topClassOf } from './labelled-sql';
+
+export const INSPECTION_CSV_COLUMNS = [
+  'inspection_id',
+  'created_at',
+  'station_id',
+  'lot_id',
+  'part_id',
+  'modality',
+  'model',
+  'version',
+  'decision',
+  'top_class',
+  'top_score',
+  'defects',
+] as const;
 
 export interface InspectionFilter {
   decisions?: readonly Decision[];
@@ -109,6 +125,38 @@ export class InspectionQuery {
           : null,
     };
   }
+}
+
+/** Every matching inspection as CSV lines (header first), page by page, in the given order. */
+export async function* inspectionsCsv(
+  query: Pick<InspectionQuery, 'page'>,
+  filter: InspectionFilter,
+  order: 'oldest' | 'newest',
+): AsyncGenerator<string> {
+  yield csvLine(INSPECTION_CSV_COLUMNS);
+  let cursor: string | undefined;
+  do {
+    const page = await query.page(filter, cursor, 1000, order);
+    if (page.items.length > 0) yield page.items.map((i) => csvLine(csvRow(i))).join('');
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+}
+
+function csvRow(i: InspectionSummary): string[] {
+  return [
+    i.inspectionId,
+    i.createdAt,
+    i.stationId,
+    i.lotId ?? '',
+    i.partId ?? '',
+    i.modality,
+    i.model.name,
+    i.model.version,
+    i.decision,
+    i.topClass ?? '',
+    i.topClass === null ? '' : String(i.scores[i.topClass] ?? ''),
+    i.defects.map((d) => d.class).join(' '),
+  ];
 }
 
 function conditions(f: InspectionFilter): { where: string; params: unknown[] } {
