@@ -36,6 +36,7 @@ describe('summarize', () => {
       ['review→fail', 1],
       ['fail→review', 1],
     ]);
+    expect(s.topClassChanges).toEqual({ 'Free→Blowhole': 2 });
     expect(s.decisions).toEqual({
       baseline: { pass: 2, review: 1, fail: 1 },
       candidate: { pass: 1, review: 1, fail: 2 },

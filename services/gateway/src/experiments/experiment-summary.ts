@@ -36,6 +36,8 @@ export interface ExperimentSummary {
   decisions: { baseline: Record<Decision, number>; candidate: Record<Decision, number> };
   /** `"pass→fail": n`, for every pair that occurred, the recorded decision first. */
   transitions: Record<string, number>;
+  /** `"Crack→Free": n`: how the highest-scoring class changed, most frequent first (at most 20 pairs). */
+  topClassChanges: Record<string, number>;
   labelled: {
     n: number;
     defects: number;
@@ -89,6 +91,7 @@ export function summarize(items: readonly ComparedItem[], v: LabelVocabulary): E
   const baseline = counts();
   const candidate = counts();
   const transitions: Record<string, number> = {};
+  const topChanges = new Map<string, number>();
   let same = 0;
   let sameTop = 0;
   for (const i of compared) {
@@ -100,6 +103,10 @@ export function summarize(items: readonly ComparedItem[], v: LabelVocabulary): E
       transitions[key] = (transitions[key] ?? 0) + 1;
     }
     if (i.baselineTop !== null && i.baselineTop === i.candidateTop) sameTop++;
+    else if (i.baselineTop !== null && i.candidateTop !== null) {
+      const key = `${i.baselineTop}→${i.candidateTop}`;
+      topChanges.set(key, (topChanges.get(key) ?? 0) + 1);
+    }
   }
   const labelled = compared.filter((i) => i.label !== null);
   const kinds = labelled.map((i) => labelKind(i.label, v));
@@ -112,6 +119,9 @@ export function summarize(items: readonly ComparedItem[], v: LabelVocabulary): E
       DECISIONS.flatMap((a) => DECISIONS.map((b) => `${a}→${b}`)).flatMap((k) =>
         transitions[k] ? [[k, transitions[k]]] : [],
       ),
+    ),
+    topClassChanges: Object.fromEntries(
+      [...topChanges].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 20),
     ),
     labelled: {
       n: labelled.length,

@@ -229,6 +229,7 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
       topClassAgreement: 0.5,
       decisions: { baseline: { pass: 3, review: 0, fail: 1 }, candidate: { pass: 1, review: 0, fail: 3 } },
       transitions: { 'pass→fail': 2 },
+      topClassChanges: { 'ok→crack': 2 },
       labelled: {
         n: 4,
         defects: 2,
