@@ -103,6 +103,30 @@ describe('gateway as a login role in gateway_app', () => {
     expect(verify.body.rowsChecked).toBeGreaterThanOrEqual(5); // 1 + 3 decisions, 1 pin
   });
 
+  it('lists, labels, summarizes and starts experiments within the grants', async () => {
+    const list = await json('/v1/inspections?station=line-1', STATION);
+    expect(list.status).toBe(200);
+    const items = list.body.items as Array<{ inspectionId: string; scores: Record<string, number> }>;
+    expect(items.length).toBeGreaterThanOrEqual(4);
+    const labelled = await json(`/v1/inspections/${items[0]!.inspectionId}/feedback`, STATION, {
+      method: 'POST',
+      body: JSON.stringify({ label: Object.keys(items[0]!.scores)[0], reason: 'least-privilege check' }),
+    });
+    expect(labelled.status).toBe(201);
+    expect((await json('/v1/reviews?decision=review,fail', STATION)).status).toBe(200);
+    expect((await json('/v1/stations/line-1', AUDITOR)).status).toBe(200);
+    const accuracy = await json('/v1/models/visual_fixture/accuracy', AUDITOR);
+    expect(accuracy.status).toBe(200);
+    expect(accuracy.body.versions).toEqual([expect.objectContaining({ version: '1', labelled: 1 })]);
+    // The one version decided everything, so there is nothing to replay: the insert is made and rolled back.
+    const experiment = await json('/v1/experiments', MLOPS, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'visual_fixture', candidateVersion: 1, reason: 'least-privilege check' }),
+    });
+    expect(experiment.status).toBe(400);
+    expect((experiment.body.error as { message: string }).message).toMatch(/^no recorded inspections/);
+  });
+
   it('cannot rewrite, delete or unprotect the audit trail', async () => {
     await withClient(appUrl, async (c) => {
       await expect(c.query(`UPDATE audit_trail SET reason = 'rewritten'`)).rejects.toThrow(
