@@ -131,6 +131,9 @@ describe('records of decisions', () => {
       body: JSON.stringify({ label: Object.keys(scores)[0], reason: 'checked at the bench' }),
     });
     expect(labelled.status).toBe(201);
+    const published = await getJson('/v1/events?topic=inspection.labelled', AUDITOR);
+    const labelledEvents = published.body.events as Array<{ event: { data: { inspectionId: string } } }>;
+    expect(labelledEvents.map((e) => e.event.data.inspectionId)).toContain(oldest);
     const after = await getJson('/v1/reviews?decision=review,fail&limit=500', AUDITOR);
     expect(after.body.open).toBe(items.length - 1);
     const left = (after.body.items as Array<{ inspectionId: string }>).map((i) => i.inspectionId);

@@ -17,6 +17,7 @@ export const EVENT_TOPICS = [
   'inspection.defect',
   'job.completed',
   'model.lifecycle',
+  'inspection.labelled',
 ] as const;
 export type EventTopic = (typeof EVENT_TOPICS)[number];
 
@@ -94,6 +95,25 @@ export const modelLifecycleData = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 
+/**
+ * `inspection.labelled` — a person labelled an inspection (feedback): the end of a `review`, or a correction of a
+ * decision. Key: as the inspection's events, so it follows them on the same partition.
+ */
+export const inspectionLabelledData = z.object({
+  feedbackId: z.string(),
+  inspectionId: z.string(),
+  /** One of the inspection's classes, or `pass` / `fail`. */
+  label: z.string().min(1),
+  /** What the model had decided. */
+  decision: z.enum(['pass', 'review', 'fail']),
+  stationId: z.string(),
+  lotId: z.string().nullable(),
+  partId: z.string().nullable(),
+  model: z.object({ name: z.string().min(1), version: z.string() }),
+  actor: z.object({ name: z.string(), role: z.string() }),
+  reason: z.string(),
+});
+
 /** The audit-trail entry written in the same transaction as the event. */
 const auditRef = z.object({ id: z.string(), seq: z.number().int().optional() });
 
@@ -113,6 +133,7 @@ export const gatewayEventSchema = z.discriminatedUnion('type', [
   envelope('inspection.defect', inspectionDefectData),
   envelope('job.completed', jobCompletedData),
   envelope('model.lifecycle', modelLifecycleData),
+  envelope('inspection.labelled', inspectionLabelledData),
 ]);
 
 export interface EventDataByTopic {
@@ -120,6 +141,7 @@ export interface EventDataByTopic {
   'inspection.defect': z.infer<typeof inspectionDefectData>;
   'job.completed': z.infer<typeof jobCompletedData>;
   'model.lifecycle': z.infer<typeof modelLifecycleData>;
+  'inspection.labelled': z.infer<typeof inspectionLabelledData>;
 }
 
 export interface EventEnvelope<T extends EventTopic = EventTopic> {

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { InputError, NotFoundError, UnavailableError } from '../domain/errors';
+import { parseEvent } from '../events/event-schema';
 import { createDatabase, type Database } from './db';
 import { DecisionRecorder } from './decision-recorder';
 import { PostgresRecords } from './record-stores';
@@ -188,6 +189,23 @@ describe('DecisionRecorder on real Postgres', () => {
     });
     expect(await records.feedback.forInspection(inspection.id)).toEqual([feedback]);
     expect(audit).toMatchObject({ action: 'feedback.recorded', entity: { id: inspection.id } });
+    // The label is published too, in the same transaction, keyed like the inspection's own events.
+    const { rows } = await sql.query<{ key: string; payload: Record<string, unknown> }>(
+      `SELECT key, payload FROM outbox WHERE topic = 'inspection.labelled' AND payload->'data'->>'inspectionId' = $1`,
+      [inspection.id],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.key).toBe(inspection.stationId);
+    expect(parseEvent(rows[0]!.payload)).toMatchObject({
+      type: 'inspection.labelled',
+      audit: { id: audit.id, seq: audit.seq },
+      data: {
+        feedbackId: feedback.id,
+        label: 'pass',
+        decision: 'review',
+        actor: { name: 'qa-bob', role: 'admin' },
+      },
+    });
     await expect(
       recorder.recordFeedback({
         inspectionId: '00000000-0000-4000-8000-000000000000',

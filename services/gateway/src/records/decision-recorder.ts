@@ -1,15 +1,20 @@
 /**
  * Writes what must never be lost, each in ONE transaction: a decision (inspection row + audit entry + outbox
- * events), a model change (audit entry + `model.lifecycle` event), human feedback, and audit corrections. If the
- * transaction fails nothing is written and the caller gets `UnavailableError` (→ 503): a decision that was not
- * recorded is not returned.
+ * events), a model change (audit entry + `model.lifecycle` event), human feedback (feedback row + audit entry +
+ * `inspection.labelled` event), and audit corrections. If the transaction fails nothing is written and the caller
+ * gets `UnavailableError` (→ 503): a decision that was not recorded is not returned.
  */
 import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError, UnavailableError, isGatewayError, isUnavailable } from '../domain/errors';
 import type { Actor, AuditEntityType, AuditEntry } from './audit-types';
 import type { FeedbackRecord } from './feedback-store';
 import type { InspectionRecord, NewInspection } from './inspection-store';
-import { inspectionEvents, modelLifecycleEvent, type InspectionEventKey } from './outbox-events';
+import {
+  inspectionEvents,
+  inspectionLabelledEvent,
+  modelLifecycleEvent,
+  type InspectionEventKey,
+} from './outbox-events';
 import type { OutboxEvent } from './outbox-store';
 import type { RecordStores, RecordsTransactor } from './record-stores';
 
@@ -155,6 +160,14 @@ export class DecisionRecorder {
           model: inspection.model,
         },
       });
+      await stores.outbox.append(
+        inspectionLabelledEvent(
+          inspection,
+          { id: saved.id, label: saved.label, actor: feedback.actor, reason },
+          audit,
+          { key: this.eventKey, newId: this.newId },
+        ),
+      );
       return { feedback: saved, audit };
     });
   }

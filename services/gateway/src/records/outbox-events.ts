@@ -57,6 +57,38 @@ export function inspectionEvents(
   });
 }
 
+/** `inspection.labelled`, keyed as the inspection's own events (station, or lot) so it follows them in order. */
+export function inspectionLabelledEvent(
+  inspection: InspectionRecord,
+  feedback: { id: string; label: string; actor: { name: string; role: string }; reason: string },
+  audit: AuditEntry,
+  options: { key: InspectionEventKey; newId: () => string },
+): NewOutboxEvent {
+  const key = options.key === 'lot' ? (inspection.lotId ?? inspection.stationId) : inspection.stationId;
+  const eventId = options.newId();
+  return {
+    eventId,
+    topic: 'inspection.labelled',
+    key,
+    payload: {
+      ...envelope(eventId, 'inspection.labelled', audit.recordedAt, { id: audit.id, seq: audit.seq }),
+      key,
+      data: {
+        feedbackId: feedback.id,
+        inspectionId: inspection.id,
+        label: feedback.label,
+        decision: inspection.decision,
+        stationId: inspection.stationId,
+        lotId: inspection.lotId,
+        partId: inspection.partId,
+        model: { name: inspection.model.name, version: inspection.model.version },
+        actor: feedback.actor,
+        reason: feedback.reason,
+      },
+    },
+  };
+}
+
 export interface ModelLifecycleFacts {
   action: string;
   model: string;

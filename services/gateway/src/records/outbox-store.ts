@@ -6,7 +6,8 @@
 import type { Queryable } from './db';
 import { toSeq } from './audit-store';
 
-export type OutboxTopic = 'inspection.completed' | 'inspection.defect' | 'job.completed' | 'model.lifecycle';
+export type OutboxTopic =
+  'inspection.completed' | 'inspection.defect' | 'job.completed' | 'model.lifecycle' | 'inspection.labelled';
 
 export interface NewOutboxEvent {
   eventId: string;
