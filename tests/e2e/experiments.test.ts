@@ -13,6 +13,7 @@ import {
   postImage,
   startTestGateway,
 } from './gateway-harness';
+import { inCandidateShare } from '../../services/gateway/src/experiments';
 
 let gateway: RunningGateway;
 let url: string;
@@ -174,6 +175,69 @@ describe('/v1/experiments', () => {
       failed: 0,
       summary: { compared: 3, agreement: 1, transitions: {} },
     });
+  });
+
+  it('splits live requests between two versions by station while an A/B experiment runs', async () => {
+    // Both versions are served, so a request that names none gets the highest: 2. The A/B candidate is 1.
+    const started = await postJson('/v1/experiments', ROLE_KEYS.mlops, {
+      model: 'visual_fixture',
+      candidateVersion: 1,
+      split: { by: 'station', fraction: 0.5 },
+      reason: 'version 1 on half the stations',
+    });
+    expect(started.status).toBe(202);
+    const { experimentId } = (await started.json()) as { experimentId: string };
+    const again = await postJson('/v1/experiments', ROLE_KEYS.mlops, {
+      model: 'visual_fixture',
+      candidateVersion: 1,
+      split: { by: 'lot', fraction: 0.2 },
+      reason: 'a second one',
+    });
+    expect(again.status).toBe(409);
+    const mixed = await postJson('/v1/experiments', ROLE_KEYS.mlops, {
+      model: 'visual_fixture',
+      candidateVersion: 1,
+      baselineVersion: 2,
+      split: { by: 'lot', fraction: 0.2 },
+      reason: 'replay and split at once',
+    });
+    expect(mixed.status).toBe(400);
+
+    const [img] = datasetImages('magnetic_tile', 'Free', 1);
+    const versionFor = async (stationId: string) => {
+      const res = await postImage(
+        url,
+        img!.bytes,
+        { modality: 'visual', stationId },
+        bearer(ROLE_KEYS.station),
+      );
+      return ((await res.json()) as { model: { version: string } }).model.version;
+    };
+    const stations = Array.from({ length: 12 }, (_, i) => `ab-line-${i}`);
+    const served = [];
+    for (const stationId of stations) served.push(await versionFor(stationId));
+    expect(served).toEqual(stations.map((s) => (inCandidateShare(experimentId, s, 0.5) ? '1' : '2')));
+    expect(new Set(served)).toEqual(new Set(['1', '2']));
+    expect(await versionFor(stations[0]!)).toBe(served[0]); // a station stays on its side
+
+    const running = (await (
+      await fetch(`${url}/v1/experiments/${experimentId}`, { headers: bearer(ROLE_KEYS.auditor) })
+    ).json()) as { status: string; kind: string; summary: { candidate: { decisions: number } } };
+    const onCandidate = served.filter((v) => v === '1').length + (served[0] === '1' ? 1 : 0);
+    expect(running).toMatchObject({
+      status: 'running',
+      kind: 'ab',
+      summary: { candidate: { version: '1' } },
+    });
+    expect(running.summary.candidate.decisions).toBe(onCandidate);
+
+    const stopped = await fetch(`${url}/v1/experiments/${experimentId}?reason=enough%20data`, {
+      method: 'DELETE',
+      headers: bearer(ROLE_KEYS.mlops),
+    });
+    expect(stopped.status).toBe(200);
+    expect(await stopped.json()).toMatchObject({ status: 'completed', kind: 'ab', error: null });
+    for (const stationId of stations.slice(0, 4)) expect(await versionFor(stationId)).toBe('2');
   });
 
   it('answers 404 for a candidate version the repository lacks', async () => {

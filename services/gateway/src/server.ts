@@ -24,7 +24,7 @@ import { ModelLifecycle } from './models/model-lifecycle';
 import { modelRoutes } from './models/model-routes';
 import { VersionPins } from './models/version-pins';
 import { DriftMonitor, DriftService } from './drift';
-import { ExperimentService, ExperimentStore, experimentRoutes } from './experiments';
+import { AbSplits, ExperimentService, ExperimentStore, experimentRoutes } from './experiments';
 import { FieldAccuracy } from './quality/field-accuracy';
 import { ReviewQueue } from './reviews/review-queue';
 import { InspectionQuery } from './records/inspection-query';
@@ -111,8 +111,16 @@ export async function startGateway(
     maxQueuedDecodes: config.preprocessMaxQueue,
   });
   const pins = new VersionPins();
+  const experimentStore = new ExperimentStore(records.db);
+  // Running A/B experiments split requests that name no version; a pin then applies to the rest.
+  const abSplits = new AbSplits({
+    active: () => experimentStore.activeAb(),
+    refreshSeconds: 10,
+    log: log.child({ component: 'ab-splits' }),
+  });
+  await abSplits.start();
   const service = new InspectionService({
-    resolver: pins.apply(router),
+    resolver: pins.apply(abSplits.apply(router)),
     contracts,
     images: new ContractImages(preprocessor),
     measurements: new ContractMeasurements(),
@@ -160,12 +168,13 @@ export async function startGateway(
   });
   const experiments = new ExperimentService({
     database: records.db,
-    store: new ExperimentStore(records.db),
+    store: experimentStore,
     objects: records.objects,
     inspections: service,
     contracts,
     log: log.child({ component: 'experiments' }),
     auditOptions: { checkpointEvery: config.auditCheckpointEvery },
+    ab: { splits: abSplits, accuracy: fieldAccuracy },
   });
   const experimentRouters = experimentRoutes(experiments);
   const summaries = summaryRoutes(new RecordSummaries(records.db));
@@ -261,6 +270,7 @@ export async function startGateway(
         await jobs.stop();
         await experiments.stop();
         await fieldGauges.stop();
+        abSplits.stop();
         await runner.drain();
         await closed;
         await records.stop();

@@ -1,5 +1,6 @@
 /**
- * `/v1/experiments`: `write` holds POST / and DELETE /:id (cancel; mlops); `read` holds GET /, GET /:id and
+ * `/v1/experiments`: `write` holds POST / (a replay, or an A/B split with `split`) and DELETE /:id (cancels a
+ * replay, stops an A/B split; mlops); `read` holds GET /, GET /:id and
  * GET /:id/items (mlops, auditor).
  */
 import { Router } from 'express';
@@ -31,10 +32,21 @@ const startBody = z
     lotId: z.string().trim().min(1).max(200).optional(),
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
-    limit: z.number().int().min(1).max(MAX_REPLAY_LIMIT).default(DEFAULT_REPLAY_LIMIT),
+    limit: z.number().int().min(1).max(MAX_REPLAY_LIMIT).optional(),
+    /** Given: an A/B experiment on live requests instead of a replay. */
+    split: z
+      .object({ by: z.enum(['station', 'lot']), fraction: z.number().gt(0).lt(1) })
+      .strict()
+      .optional(),
     reason: z.string().trim().min(3).max(2000),
   })
-  .strict();
+  .strict()
+  .refine(
+    (b) =>
+      b.split === undefined ||
+      [b.baselineVersion, b.stationId, b.lotId, b.from, b.to, b.limit].every((v) => v === undefined),
+    { message: 'an A/B experiment (split) takes no baselineVersion, stationId, lotId, from, to or limit' },
+  );
 
 export function experimentRoutes(service: ExperimentService): { read: Router; write: Router } {
   const write = Router();
@@ -59,8 +71,9 @@ export function experimentRoutes(service: ExperimentService): { read: Router; wr
             ...(b.lotId === undefined ? {} : { lotId: b.lotId }),
             ...(b.from === undefined ? {} : { from: b.from }),
             ...(b.to === undefined ? {} : { to: b.to }),
-            limit: b.limit,
+            limit: b.limit ?? DEFAULT_REPLAY_LIMIT,
           },
+          ...(b.split === undefined ? {} : { split: b.split }),
           reason: b.reason,
         },
         actor,

@@ -21,8 +21,16 @@ import type { Database } from '../records/db';
 import { isUuid } from '../records/uuid';
 import type { ModelContract } from '../routing';
 import type { ObjectStore } from '../storage/object-store';
-import type { ExperimentFilters, ExperimentItem, ExperimentRow, ExperimentStore } from './experiment-store';
+import type {
+  AbSplit,
+  ExperimentFilters,
+  ExperimentItem,
+  ExperimentRow,
+  ExperimentStore,
+} from './experiment-store';
 import { summarize } from './experiment-summary';
+import { summarizeAb, type AbSplits, type AbSummary } from './ab-routing';
+import type { FieldAccuracyReport } from '../quality/field-accuracy';
 
 export interface ReplayDecider {
   decide(
@@ -46,6 +54,11 @@ export interface ExperimentServiceDeps {
   retryBaseMs?: number;
   /** A running experiment without progress for this long is reported as interrupted (default 120 s). */
   staleAfterMs?: number;
+  /** A/B experiments: the router's splits, and the field figures that summarize them. */
+  ab?: {
+    splits: AbSplits;
+    accuracy: { report(model: string, window: { from?: string; to?: string }): Promise<FieldAccuracyReport> };
+  };
 }
 
 export interface StartRequest {
@@ -53,11 +66,15 @@ export interface StartRequest {
   candidateVersion: string;
   baselineVersion?: string;
   filters: ExperimentFilters;
+  /** Given: an A/B experiment on live requests instead of a replay (baseline and filters do not apply). */
+  split?: AbSplit;
   reason: string;
 }
 
 export interface ExperimentView {
   experimentId: string;
+  kind: ExperimentRow['kind'];
+  split: AbSplit | null;
   model: string;
   candidateVersion: string;
   baselineVersion: string | null;
@@ -85,6 +102,7 @@ export class ExperimentService {
   constructor(private readonly deps: ExperimentServiceDeps) {}
 
   async start(request: StartRequest, actor: Actor): Promise<{ experimentId: string; total: number }> {
+    if (request.split) return this.startAb({ ...request, split: request.split }, actor);
     const { model, candidateVersion } = request;
     const baselineVersion = request.baselineVersion ?? null;
     if (this.stopping)
@@ -128,8 +146,67 @@ export class ExperimentService {
     return { experimentId: id, total: row.total };
   }
 
+  /**
+   * An A/B experiment: from now on, requests for the model that name no version are split between the candidate and
+   * the current version by station or lot (ab-routing.ts) until it is stopped. One per model at a time.
+   */
+  private async startAb(
+    request: StartRequest & { split: AbSplit },
+    actor: Actor,
+  ): Promise<{ experimentId: string; total: number }> {
+    const ab = this.deps.ab;
+    if (!ab) throw new InputError('A/B experiments are not available on this gateway');
+    const { model, candidateVersion, split } = request;
+    if (request.baselineVersion !== undefined)
+      throw new InputError(
+        'an A/B experiment compares the candidate with whatever requests get now; give no baselineVersion',
+      );
+    await this.deps.contracts.get(model, candidateVersion); // the candidate must be there and loaded
+    await ab.splits.reload();
+    const running = ab.splits.get(model);
+    if (running) {
+      throw new ConflictError(
+        `model '${model}' already has a running A/B experiment (${running.experimentId})`,
+        {
+          details: { experimentId: running.experimentId },
+        },
+      );
+    }
+    const id = randomUUID();
+    await this.deps.database.transaction(async (tx) => {
+      await this.deps.store.createAb(tx, {
+        id,
+        model,
+        candidateVersion,
+        split,
+        createdBy: actor.name,
+        reason: request.reason,
+      });
+      await storesIn(tx, this.deps.auditOptions).audit.append({
+        actor,
+        action: 'experiment.started',
+        entity: { type: 'experiment', id },
+        reason: request.reason,
+        payload: { kind: 'ab', model, candidateVersion, split },
+      });
+    });
+    ab.splits.set(model, { ...split, experimentId: id, candidateVersion });
+    return { experimentId: id, total: 0 };
+  }
+
   async get(id: string): Promise<ExperimentView> {
-    return this.view(await this.find(id));
+    const row = await this.find(id);
+    // A running A/B experiment is summarized as of now.
+    if (row.kind === 'ab' && row.status === 'running')
+      return this.view({ ...row, summary: await this.abSummary(row) });
+    return this.view(row);
+  }
+
+  private async abSummary(row: ExperimentRow): Promise<AbSummary> {
+    const to = new Date().toISOString();
+    const from = row.createdAt.toISOString();
+    const report = await this.deps.ab!.accuracy.report(row.model, { from, to });
+    return summarizeAb(report, row.candidateVersion, from, to);
   }
 
   async list(limit: number): Promise<ExperimentView[]> {
@@ -165,6 +242,7 @@ export class ExperimentService {
    */
   async cancel(id: string, actor: Actor, reason: string | undefined): Promise<ExperimentView> {
     const row = await this.find(id);
+    if (row.kind === 'ab' && row.status === 'running') return this.stopAb(row, actor, reason);
     if (row.status !== 'running') {
       throw new ConflictError(`experiment '${row.id}' already ${row.status}`, {
         details: { status: row.status },
@@ -181,6 +259,25 @@ export class ExperimentService {
       'experiment.cancelled',
     );
     if (!this.running.has(row.id)) this.cancelled.delete(row.id); // run elsewhere: nothing here to stop
+    if (!finished) {
+      const now = await this.find(row.id);
+      throw new ConflictError(`experiment '${row.id}' already ${now.status}`, {
+        details: { status: now.status },
+      });
+    }
+    return this.view(finished);
+  }
+
+  /** Ends an A/B experiment: requests go back to the current version; the summary covers its whole time. */
+  private async stopAb(
+    row: ExperimentRow,
+    actor: Actor,
+    reason: string | undefined,
+  ): Promise<ExperimentView> {
+    this.deps.ab?.splits.remove(row.model, row.id);
+    const summary = await this.abSummary(row);
+    const why = reason?.trim() || `stopped by ${actor.name}`;
+    const finished = await this.finish(row.id, actor, { summary }, 'experiment.stopped', why);
     if (!finished) {
       const now = await this.find(row.id);
       throw new ConflictError(`experiment '${row.id}' already ${now.status}`, {
@@ -294,6 +391,7 @@ export class ExperimentService {
     actor: Actor,
     outcome: Parameters<ExperimentStore['finish']>[2],
     action?: `experiment.${string}`,
+    auditReason?: string,
   ): Promise<ExperimentRow | undefined> {
     return this.deps.database.transaction(async (tx) => {
       const row = await this.deps.store.finish(tx, id, outcome);
@@ -302,7 +400,7 @@ export class ExperimentService {
         actor,
         action: action ?? (row.status === 'completed' ? 'experiment.completed' : 'experiment.failed'),
         entity: { type: 'experiment', id },
-        reason: row.status === 'completed' ? row.reason : (row.error ?? 'failed'),
+        reason: auditReason ?? (row.status === 'completed' ? row.reason : (row.error ?? 'failed')),
         payload: {
           model: row.model,
           candidateVersion: row.candidateVersion,
@@ -326,11 +424,14 @@ export class ExperimentService {
 
   private view(r: ExperimentRow): ExperimentView {
     const stale =
+      r.kind === 'replay' &&
       r.status === 'running' &&
       !this.running.has(r.id) &&
       Date.now() - r.updatedAt.getTime() > (this.deps.staleAfterMs ?? 120_000);
     return {
       experimentId: r.id,
+      kind: r.kind,
+      split: r.split,
       model: r.model,
       candidateVersion: r.candidateVersion,
       baselineVersion: r.baselineVersion,

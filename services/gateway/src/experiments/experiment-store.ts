@@ -2,9 +2,17 @@
 import type { Decision } from '../postprocess/decision-types';
 import type { Queryable } from '../records/db';
 import { latestLabelOf, topClassOf } from '../records/labelled-sql';
+import type { AbSummary } from './ab-routing';
 import type { ExperimentSummary } from './experiment-summary';
 
 export type ExperimentStatus = 'running' | 'completed' | 'failed';
+export type ExperimentKind = 'replay' | 'ab';
+
+/** An A/B split: the share of stations (or lots) whose requests that name no version go to the candidate. */
+export interface AbSplit {
+  by: 'station' | 'lot';
+  fraction: number;
+}
 
 export interface ExperimentFilters {
   stationId?: string;
@@ -18,6 +26,8 @@ export interface ExperimentFilters {
 
 export interface ExperimentRow {
   id: string;
+  kind: ExperimentKind;
+  split: AbSplit | null;
   model: string;
   candidateVersion: string;
   baselineVersion: string | null;
@@ -31,7 +41,7 @@ export interface ExperimentRow {
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
-  summary: ExperimentSummary | null;
+  summary: ExperimentSummary | AbSummary | null;
   error: string | null;
 }
 
@@ -55,6 +65,8 @@ export interface ExperimentItem {
 
 interface ExperimentDbRow {
   id: string;
+  kind: ExperimentKind;
+  split: AbSplit | null;
   model_name: string;
   candidate_version: string;
   baseline_version: string | null;
@@ -68,11 +80,11 @@ interface ExperimentDbRow {
   created_at: Date;
   updated_at: Date;
   finished_at: Date | null;
-  summary: ExperimentSummary | null;
+  summary: ExperimentSummary | AbSummary | null;
   error: string | null;
 }
 
-const COLUMNS = `id::text AS id, model_name, candidate_version, baseline_version, filters, status, total, done, failed,
+const COLUMNS = `id::text AS id, kind, split, model_name, candidate_version, baseline_version, filters, status, total, done, failed,
   created_by, reason, created_at, updated_at, finished_at, summary, error`;
 
 interface ItemDbRow {
@@ -165,6 +177,34 @@ export class ExperimentStore {
     return toRow(first(rows));
   }
 
+  /** Starts an A/B experiment: no items, running until it is stopped. */
+  async createAb(
+    tx: Queryable,
+    e: {
+      id: string;
+      model: string;
+      candidateVersion: string;
+      split: AbSplit;
+      createdBy: string;
+      reason: string;
+    },
+  ): Promise<ExperimentRow> {
+    const { rows } = await tx.query<ExperimentDbRow>(
+      `INSERT INTO experiments (id, kind, split, model_name, candidate_version, total, created_by, reason)
+       VALUES ($1::uuid, 'ab', $2::jsonb, $3, $4, 0, $5, $6) RETURNING ${COLUMNS}`,
+      [e.id, JSON.stringify(e.split), e.model, e.candidateVersion, e.createdBy, e.reason],
+    );
+    return toRow(first(rows));
+  }
+
+  /** Running A/B experiments (at most one per model), for the router. */
+  async activeAb(): Promise<ExperimentRow[]> {
+    const { rows } = await this.db.query<ExperimentDbRow>(
+      `SELECT ${COLUMNS} FROM experiments WHERE kind = 'ab' AND status = 'running' ORDER BY created_at`,
+    );
+    return rows.map(toRow);
+  }
+
   async get(id: string): Promise<ExperimentRow | undefined> {
     const { rows } = await this.db.query<ExperimentDbRow>(
       `SELECT ${COLUMNS} FROM experiments WHERE id = $1::uuid`,
@@ -250,7 +290,7 @@ export class ExperimentStore {
   async finish(
     tx: Queryable,
     id: string,
-    outcome: { summary?: ExperimentSummary; error?: string },
+    outcome: { summary?: ExperimentSummary | AbSummary; error?: string },
   ): Promise<ExperimentRow | undefined> {
     const { rows } = await tx.query<ExperimentDbRow>(
       `UPDATE experiments SET status = $2, summary = $3::jsonb, error = $4, finished_at = clock_timestamp(),
@@ -276,6 +316,8 @@ function first<T>(rows: T[]): T {
 function toRow(r: ExperimentDbRow): ExperimentRow {
   return {
     id: r.id,
+    kind: r.kind,
+    split: r.split,
     model: r.model_name,
     candidateVersion: r.candidate_version,
     baselineVersion: r.baseline_version,

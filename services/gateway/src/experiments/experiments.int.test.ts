@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from '../records/test-database'
 import { sampleDecision } from '../records/test-decisions';
 import type { ModelContract } from '../routing';
 import { FakeObjectStore } from '../storage/fake-object-store';
-import { ExperimentService, ExperimentStore, experimentRoutes } from './index';
+import { AbSplits, ExperimentService, ExperimentStore, experimentRoutes } from './index';
 
 jest.setTimeout(60_000);
 
@@ -364,6 +364,60 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     expect(audit.rows).toEqual([
       { action: 'experiment.started', actor_id: 'mlops-ana' },
       { action: 'experiment.cancelled', actor_id: 'mlops-bo' },
+    ]);
+  });
+
+  it('keeps A/B splits in the database, so another or a restarted gateway routes the same way', async () => {
+    const store = new ExperimentStore(db);
+    const splits = new AbSplits({ active: () => store.activeAb() });
+    const report = { model: 'visual_ensemble', from: null, to: null, versions: [] };
+    const ab = new ExperimentService({
+      database: db,
+      store,
+      objects,
+      inspections: decider,
+      contracts: { get: () => Promise.resolve(contract('visual', true)) },
+      log: pino({ level: 'silent' }),
+      ab: { splits, accuracy: { report: () => Promise.resolve(report) } },
+    });
+    const actor = { name: 'mlops-ana', role: 'mlops' };
+    const split = { by: 'lot' as const, fraction: 0.25 };
+    const { experimentId } = await ab.start(
+      {
+        model: 'visual_ensemble',
+        candidateVersion: '6',
+        filters: { limit: 1 },
+        split,
+        reason: 'a quarter of lots',
+      },
+      actor,
+    );
+    const elsewhere = new AbSplits({ active: () => store.activeAb() });
+    await elsewhere.reload();
+    expect(elsewhere.get('visual_ensemble')).toEqual({ ...split, experimentId, candidateVersion: '6' });
+    await expect(
+      ab.start(
+        { model: 'visual_ensemble', candidateVersion: '7', filters: { limit: 1 }, split, reason: 'twice' },
+        actor,
+      ),
+    ).rejects.toThrow(/already has a running A\/B experiment/);
+
+    const stopped = await ab.cancel(experimentId, actor, 'seen enough');
+    expect(stopped).toMatchObject({
+      kind: 'ab',
+      status: 'completed',
+      summary: { candidate: null, others: [] },
+    });
+    expect(splits.get('visual_ensemble')).toBeUndefined();
+    await elsewhere.reload();
+    expect(elsewhere.get('visual_ensemble')).toBeUndefined();
+    const audit = await sql.query<{ action: string; reason: string }>(
+      'SELECT action, reason FROM audit_trail WHERE entity_id = $1 ORDER BY seq',
+      [experimentId],
+    );
+    expect(audit.rows).toEqual([
+      { action: 'experiment.started', reason: 'a quarter of lots' },
+      { action: 'experiment.stopped', reason: 'seen enough' },
     ]);
   });
 

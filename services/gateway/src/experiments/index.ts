@@ -2,3 +2,4 @@ export { ExperimentService, type ExperimentView, type ReplayDecider } from './ex
 export { ExperimentStore } from './experiment-store';
 export { experimentRoutes } from './experiment-routes';
 export { summarize, type ExperimentSummary } from './experiment-summary';
+export { AbSplits, inCandidateShare, type AbSummary } from './ab-routing';

@@ -351,7 +351,9 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
   },
   '/v1/experiments': {
     post: {
-      summary: 'Replay a candidate version on recorded inspections and compare it with their decisions',
+      summary:
+        'Replay a candidate version on recorded inspections and compare it with their decisions; with `split`, ' +
+        'an A/B experiment: live requests that name no version are split by station or lot until it is stopped',
       roles: ['mlops'],
       body: [
         {
@@ -368,12 +370,25 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
               from: str,
               to: str,
               limit: { type: 'integer', minimum: 1, maximum: 5000 },
+              split: {
+                type: 'object',
+                required: ['by', 'fraction'],
+                properties: {
+                  by: { enum: ['station', 'lot'] },
+                  fraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+                },
+              },
               reason: str,
             },
           },
         },
       ],
-      responses: { '202': '{experimentId, total}', ...errors, '404': 'unknown model or version' },
+      responses: {
+        '202': '{experimentId, total}',
+        ...errors,
+        '404': 'unknown model or version',
+        '409': 'the model already has a running A/B experiment',
+      },
     },
     get: {
       summary: 'Recent experiments',
@@ -390,7 +405,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       responses: { '200': 'the experiment', ...errors, '404': 'unknown experiment' },
     },
     delete: {
-      summary: 'Cancel (from any gateway), keeping the summary of what was compared',
+      summary: 'Cancel a replay, or stop an A/B experiment (from any gateway), keeping its summary',
       roles: ['mlops'],
       parameters: [path('id', 'experiment id (UUID)'), query('reason', 'why')],
       responses: { '200': 'the experiment', ...errors, '404': 'unknown experiment', '409': 'already ended' },

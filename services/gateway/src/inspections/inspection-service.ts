@@ -17,7 +17,14 @@ export interface ContractSource {
 
 export interface ModelResolver {
   /** The model (and optional pinned version) for a request: the modality's route unless overridden. */
-  resolve(request: { modality: unknown; model?: unknown; version?: unknown }): {
+  resolve(request: {
+    modality: unknown;
+    model?: unknown;
+    version?: unknown;
+    /** For A/B splits by station or lot. */
+    stationId?: string;
+    lotId?: string;
+  }): {
     model: string;
     version?: string;
   };
@@ -153,6 +160,8 @@ export class InspectionService {
       modality: input.modality,
       model: input.model,
       version: input.version,
+      stationId: input.stationId,
+      ...(input.lotId === undefined ? {} : { lotId: input.lotId }),
     });
     const contract = await this.contractFor(route, input.model);
     if (contract.modality !== input.modality) {

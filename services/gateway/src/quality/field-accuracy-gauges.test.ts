@@ -6,6 +6,7 @@ import { FieldAccuracyGauges } from './field-accuracy-gauges';
 const version = (v: Partial<VersionAccuracy>): VersionAccuracy => ({
   version: '1',
   decisions: 100,
+  decisionCounts: { pass: 90, review: 5, fail: 5 },
   labelled: 0,
   good: 0,
   defects: 0,

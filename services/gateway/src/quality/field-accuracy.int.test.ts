@@ -79,6 +79,7 @@ describe('field accuracy from feedback (real Postgres)', () => {
         {
           version: '2',
           decisions: 3,
+          decisionCounts: { pass: 1, review: 1, fail: 1 },
           labelled: 3,
           good: 2,
           defects: 0,
@@ -90,6 +91,7 @@ describe('field accuracy from feedback (real Postgres)', () => {
         {
           version: '1',
           decisions: 4,
+          decisionCounts: { pass: 2, review: 1, fail: 1 },
           labelled: 3,
           good: 1,
           defects: 2,

@@ -15,6 +15,8 @@ export interface VersionAccuracy extends SideFigures {
   version: string;
   /** Decisions of this version in the window. */
   decisions: number;
+  /** The same, by decision. */
+  decisionCounts: Record<Decision, number>;
   labelled: number;
   good: number;
   defects: number;
@@ -50,8 +52,18 @@ export class FieldAccuracy {
     const params = [model, window.from ?? null, window.to ?? null];
     const inWindow = `n.model_name = $1 AND ($2::timestamptz IS NULL OR n.created_at >= $2)
          AND ($3::timestamptz IS NULL OR n.created_at < $3)`;
-    const counts = await this.db.query<{ model_version: string; n: number }>(
-      `SELECT n.model_version, count(*)::int AS n FROM inspections n WHERE ${inWindow} GROUP BY n.model_version`,
+    const counts = await this.db.query<{
+      model_version: string;
+      n: number;
+      pass: number;
+      review: number;
+      fail: number;
+    }>(
+      `SELECT n.model_version, count(*)::int AS n,
+              count(*) FILTER (WHERE n.decision = 'pass')::int AS pass,
+              count(*) FILTER (WHERE n.decision = 'review')::int AS review,
+              count(*) FILTER (WHERE n.decision = 'fail')::int AS fail
+       FROM inspections n WHERE ${inWindow} GROUP BY n.model_version`,
       params,
     );
     const { rows } = await this.db.query<Row>(
@@ -73,7 +85,7 @@ export class FieldAccuracy {
       });
     }
     const versions: VersionAccuracy[] = [];
-    for (const { model_version: version, n } of counts.rows.sort(
+    for (const { model_version: version, n, pass, review, fail } of counts.rows.sort(
       (a, b) => Number(b.model_version) - Number(a.model_version),
     )) {
       const contract = await this.contracts.get(model, version).catch(() => undefined);
@@ -83,6 +95,7 @@ export class FieldAccuracy {
       versions.push({
         version,
         decisions: n,
+        decisionCounts: { pass, review, fail },
         labelled: labelled.length,
         good: kinds.filter((k) => k === 'good').length,
         defects: kinds.filter((k) => k === 'defect').length,
