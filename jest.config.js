@@ -24,6 +24,7 @@ module.exports = {
         '<rootDir>/proto/**/*.test.ts',
         '<rootDir>/services/**/src/**/*.test.ts',
         '<rootDir>/tests/harness/**/*.test.js',
+        '<rootDir>/tests/deploy/**/*.test.ts',
       ],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '/node_modules/', '/dist/'],
     },
