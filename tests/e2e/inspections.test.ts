@@ -1,5 +1,6 @@
 // End to end: real HTTP → gateway → real gRPC → model-server (child process) → real ONNX fixture models,
 // with real dataset images. The fixture models' behaviour is described in tests/fixtures/README.md.
+import sharp from 'sharp';
 import type { RunningGateway } from '../../services/gateway/src/server';
 import { datasetImages, postImage, startTestGateway } from './gateway-harness';
 
@@ -44,6 +45,30 @@ describe('POST /v1/inspections', () => {
     for (const k of ['decodeMs', 'preprocessMs', 'queueMs', 'inferMs', 'postprocessMs', 'totalMs']) {
       expect(typeof body.timings[k]).toBe('number');
     }
+  });
+
+  it('returns the localization heatmap as a PNG when asked, and null for a model without one', async () => {
+    const [img] = datasetImages('magnetic_tile', 'Crack', 1);
+    const plain = (await (
+      await postImage(url, img!.bytes, { modality: 'visual', stationId: 'line-1' })
+    ).json()) as Record<string, unknown>;
+    expect(plain).not.toHaveProperty('heatmap');
+    const asked = (await (
+      await postImage(url, img!.bytes, { modality: 'visual', stationId: 'line-1', heatmap: 'true' })
+    ).json()) as { heatmap: { width: number; height: number; threshold: number | null; png: string } };
+    expect(asked.heatmap.png).toMatch(/^data:image\/png;base64,/);
+    const png = Buffer.from(asked.heatmap.png.slice('data:image/png;base64,'.length), 'base64');
+    const meta = await sharp(png).metadata();
+    expect([meta.width, meta.height]).toEqual([asked.heatmap.width, asked.heatmap.height]);
+    expect(asked.heatmap.threshold).toEqual(expect.any(Number));
+
+    const [ir] = datasetImages('infrared_solar_modules', 'Cell', 1);
+    const thermal = (await (
+      await postImage(url, ir!.bytes, { modality: 'thermal', stationId: 'ir-1', heatmap: 'true' })
+    ).json()) as { heatmap: unknown };
+    expect(thermal.heatmap).toBeNull();
+    const bad = await postImage(url, img!.bytes, { modality: 'visual', stationId: 'line-1', heatmap: 'yes' });
+    expect(bad.status).toBe(400);
   });
 
   it('decides a real thermal image sent as a raw body with fields in the query', async () => {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { InputError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../domain/errors';
@@ -11,11 +12,15 @@ export interface InspectionInput {
   partId: string | undefined;
   model: string | undefined;
   version: string | undefined;
+  /** Return the localization heatmap with the decision (models that have one). */
+  heatmap?: boolean;
   image: { bytes: Buffer; filename: string | undefined } | undefined;
   measurements: unknown;
 }
 
-const fieldsSchema = inspectionFieldsSchema;
+const fieldsSchema = inspectionFieldsSchema.extend({
+  heatmap: z.enum(['true', 'false']).optional(),
+});
 
 const RAW_IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/tiff', 'image/webp', 'image/bmp']);
 const HEADER_FIELDS: Record<string, string> = {
@@ -25,6 +30,7 @@ const HEADER_FIELDS: Record<string, string> = {
   'x-part-id': 'partId',
   'x-model': 'model',
   'x-model-version': 'version',
+  'x-heatmap': 'heatmap',
 };
 
 /**
@@ -81,6 +87,7 @@ function withFields(
     partId: f.partId,
     model: f.model,
     version: f.version,
+    ...(f.heatmap === 'true' ? { heatmap: true } : {}),
     image,
     measurements,
   };

@@ -65,6 +65,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       parameters: [
         query('modality', 'visual | thermal | electrical (raw bodies: query or x-modality)'),
         query('stationId', 'station (raw bodies: query or x-station-id)'),
+        query('heatmap', 'true: return the localization heatmap as a PNG (raw bodies: query or x-heatmap)'),
       ],
       body: [
         {
@@ -80,6 +81,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
               partId: str,
               model: str,
               version: str,
+              heatmap: { enum: ['true', 'false'] },
             },
           },
         },

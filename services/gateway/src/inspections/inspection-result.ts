@@ -24,4 +24,10 @@ export interface InspectionResult {
     totalMs: number;
   };
   batchSize: number;
+  /**
+   * Only when asked for (`heatmap=true`): the model's localization heatmap as a greyscale PNG data URL, one pixel
+   * per cell (value × 255), covering the model input (map it to the source image as `region` is: the contract's
+   * resize); null when the model has no heatmap.
+   */
+  heatmap?: { width: number; height: number; threshold: number | null; png: string } | null;
 }

@@ -6,6 +6,8 @@ import type { Principal } from '../http/auth';
 import type { InspectionInput } from '../http/inspection-request';
 import type { GatewayMetrics } from '../monitoring/gateway-metrics';
 import { decideInspection, itemOutputs, requestedOutputs } from '../postprocess';
+import type { Values } from '../postprocess/decision-types';
+import { heatmapPng } from '../preprocess';
 import type { ModelContract } from '../routing/contract-types';
 import { ModelContractError } from '../routing/model-contract-error';
 import type { InspectionResult } from './inspection-result';
@@ -183,7 +185,9 @@ export class InspectionService {
 
     const ran = await this.deps.runner.run(runSpec(contract, route.version), item, deadline);
     const t = performance.now();
-    const outcome = decideInspection(contract, itemOutputs(contract, floatOutputs(ran.outputs), 0), source);
+    const outputs = itemOutputs(contract, floatOutputs(ran.outputs), 0);
+    const outcome = decideInspection(contract, outputs, source);
+    const heatmap = input.heatmap ? await heatmapOf(contract, outputs.heatmap) : undefined;
     const postprocessMs = performance.now() - t;
     if (ctx.observeDrift !== false)
       this.deps.drift?.observe(contract, ran.version, outcome.defectProbability, item);
@@ -210,6 +214,7 @@ export class InspectionService {
         totalMs: round(performance.now() - started),
       },
       batchSize: ran.batchSize,
+      ...(heatmap === undefined ? {} : { heatmap }),
     };
     const inspected = inspectedBytes(input);
     return {
@@ -266,6 +271,22 @@ export class InspectionService {
       'inspection decided',
     );
   }
+}
+
+/** The heatmap for the response: a PNG data URL, or null for a model without one. */
+async function heatmapOf(
+  contract: ModelContract,
+  values: Values | undefined,
+): Promise<InspectionResult['heatmap']> {
+  const spec = contract.outputs.heatmap;
+  if (!spec || values === undefined) return null;
+  const png = await heatmapPng(values, spec.width, spec.height);
+  return {
+    width: spec.width,
+    height: spec.height,
+    threshold: contract.localization?.threshold ?? null,
+    png: `data:image/png;base64,${png.toString('base64')}`,
+  };
 }
 
 /** Exactly what was inspected: the image bytes, or the measurements as JSON text. */

@@ -20,4 +20,5 @@ export {
   type TensorLayout,
 } from './image-spec';
 export { detectFormat, type AcceptedFormat } from './image-format';
+export { heatmapPng } from './heatmap-png';
 export { measurementsToTensor, validateMeasurements, type MeasurementSpec } from './measurements';
