@@ -110,7 +110,12 @@ export async function startGateway(
     maxInputPixels: config.maxInputPixels,
     maxQueuedDecodes: config.preprocessMaxQueue,
   });
-  const pins = new VersionPins();
+  const pins = new VersionPins({
+    load: () => records.records.pins.all(),
+    refreshSeconds: 10,
+    log: log.child({ component: 'pins' }),
+  });
+  await pins.start();
   const experimentStore = new ExperimentStore(records.db);
   // Running A/B experiments split requests that name no version; a pin then applies to the rest.
   const abSplits = new AbSplits({
@@ -271,6 +276,7 @@ export async function startGateway(
         await experiments.stop();
         await fieldGauges.stop();
         abSplits.stop();
+        pins.stop();
         await runner.drain();
         await closed;
         await records.stop();

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { every } from '../domain/periodic';
 import type { ModelResolver } from '../inspections/inspection-service';
 import type { FieldAccuracyReport, VersionAccuracy } from '../quality/field-accuracy';
 import type { AbSplit, ExperimentRow } from './experiment-store';
@@ -48,7 +49,7 @@ export function summarizeAb(
 
 export class AbSplits {
   private readonly splits = new Map<string, ActiveSplit>();
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: () => void = () => undefined;
 
   constructor(
     private readonly deps: {
@@ -83,18 +84,15 @@ export class AbSplits {
 
   async start(): Promise<void> {
     await this.reload();
-    this.timer = setInterval(
-      () =>
-        void this.reload().catch((err: unknown) =>
-          this.deps.log?.warn({ err }, 'could not reload the A/B splits; keeping the previous ones'),
-        ),
-      (this.deps.refreshSeconds ?? 10) * 1000,
+    this.stopTimer = every(
+      this.deps.refreshSeconds ?? 10,
+      () => this.reload(),
+      (err) => this.deps.log?.warn({ err }, 'could not reload the A/B splits; keeping the previous ones'),
     );
-    this.timer.unref();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.stopTimer();
   }
 
   /**

@@ -37,6 +37,8 @@ export interface ModelChange {
   actor: Principal;
   reason: string;
   details: Record<string, unknown>;
+  /** Pins and unpins: the shared pin, written with the audit entry (null removes it). */
+  pin?: { version: string } | null;
 }
 
 export interface ModelSummary {
@@ -177,6 +179,7 @@ export class ModelLifecycle {
       actor,
       reason,
       details: { previous: previous ?? null },
+      pin: { version },
     });
     this.pins.pin(name, version);
     await this.onModelChanged(name);
@@ -193,6 +196,7 @@ export class ModelLifecycle {
       actor,
       reason,
       details: {},
+      pin: null,
     });
     this.pins.unpin(name);
     await this.onModelChanged(name);

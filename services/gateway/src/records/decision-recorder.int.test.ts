@@ -179,6 +179,32 @@ describe('DecisionRecorder on real Postgres', () => {
     ).rejects.toBeInstanceOf(InputError);
   });
 
+  it('writes a pin with its audit entry, and removes it with the unpin', async () => {
+    const change = {
+      model: 'thermal_ensemble',
+      version: '2',
+      actor: { name: 'alice', role: 'mlops' },
+      reason: 'roll back after the drift alert',
+      details: {},
+    };
+    await recorder.recordModelChange({ ...change, action: 'model.pinned', pin: { version: '2' } });
+    expect(await records.pins.all()).toMatchObject({ thermal_ensemble: '2' });
+    await recorder.recordModelChange({
+      ...change,
+      action: 'model.pinned',
+      version: '3',
+      pin: { version: '3' },
+    });
+    expect((await records.pins.all()).thermal_ensemble).toBe('3');
+    // A change that cannot be recorded leaves the pin as it was.
+    await expect(
+      recorder.recordModelChange({ ...change, action: 'model.pinned', reason: ' ', pin: { version: '4' } }),
+    ).rejects.toBeInstanceOf(InputError);
+    expect((await records.pins.all()).thermal_ensemble).toBe('3');
+    await recorder.recordModelChange({ ...change, action: 'model.unpinned', pin: null });
+    expect(await records.pins.all()).not.toHaveProperty('thermal_ensemble');
+  });
+
   it('records feedback for an existing inspection only', async () => {
     const { inspection } = await recorder.recordDecision(sampleDecision({ decision: 'review' }));
     const { feedback, audit } = await recorder.recordFeedback({

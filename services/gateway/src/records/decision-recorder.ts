@@ -37,6 +37,8 @@ export interface ModelChangeToRecord {
   actor: Actor;
   reason: string;
   details: Readonly<Record<string, unknown>>;
+  /** A pin change written with the audit entry: the version to pin, or null to remove the pin. */
+  pin?: { version: string } | null;
 }
 
 export interface FeedbackToRecord {
@@ -133,6 +135,8 @@ export class DecisionRecorder {
         payload: { model: { name: change.model, version: facts.version }, details: change.details },
       });
       const event = await stores.outbox.append(modelLifecycleEvent(facts, audit, this.newId));
+      if (change.pin) await stores.pins.set(change.model, change.pin.version);
+      else if (change.pin === null) await stores.pins.clear(change.model);
       return { audit, event };
     });
   }

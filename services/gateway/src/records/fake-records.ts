@@ -17,6 +17,7 @@ import {
 import type { FeedbackRecord, FeedbackStore, NewFeedback } from './feedback-store';
 import type { InspectionRecord, InspectionStore, NewInspection } from './inspection-store';
 import type { NewOutboxEvent, OutboxEvent, OutboxPageRequest, OutboxStore } from './outbox-store';
+import type { PinStore } from './pin-store';
 import type { RecordStores, RecordsTransactor } from './record-stores';
 
 interface State {
@@ -24,10 +25,11 @@ interface State {
   audit: AuditEntry[];
   outbox: OutboxEvent[];
   feedback: FeedbackRecord[];
+  pins: Record<string, string>;
 }
 
 export class InMemoryRecords implements RecordsTransactor, RecordStores, AuditChainSource {
-  private state: State = { inspections: [], audit: [], outbox: [], feedback: [] };
+  private state: State = { inspections: [], audit: [], outbox: [], feedback: [], pins: {} };
   /** When true every operation fails as the real stores do when Postgres is down. */
   unavailable = false;
   /** Called before every outbox append; throw from it to make a transaction fail part-way. */
@@ -93,6 +95,20 @@ export class InMemoryRecords implements RecordsTransactor, RecordStores, AuditCh
       return record;
     },
     forInspection: async (id: string) => this.state.feedback.filter((f) => f.inspectionId === id),
+  };
+
+  readonly pins: PinStore = {
+    set: async (model: string, version: string) => {
+      this.check();
+      this.state.pins[model] = version;
+    },
+    clear: async (model: string) => {
+      this.check();
+      const had = model in this.state.pins;
+      delete this.state.pins[model];
+      return had;
+    },
+    all: async () => ({ ...this.state.pins }),
   };
 
   async transaction<T>(fn: (stores: RecordStores) => Promise<T>): Promise<T> {

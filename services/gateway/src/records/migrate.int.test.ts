@@ -64,6 +64,7 @@ describe('migrations on real Postgres', () => {
         'inspection_items',
         'inspections',
         'jobs',
+        'model_pins',
         'outbox',
         'pgmigrations',
       ]);

@@ -8,12 +8,14 @@ import { PostgresAuditStore, type AuditStore, type AuditStoreOptions } from './a
 import { PostgresFeedbackStore, type FeedbackStore } from './feedback-store';
 import { PostgresInspectionStore, type InspectionStore } from './inspection-store';
 import { PostgresOutboxStore, type OutboxStore } from './outbox-store';
+import { PostgresPinStore, type PinStore } from './pin-store';
 
 export interface RecordStores {
   inspections: InspectionStore;
   audit: AuditStore;
   outbox: OutboxStore;
   feedback: FeedbackStore;
+  pins: PinStore;
 }
 
 export interface RecordsTransactor {
@@ -26,6 +28,7 @@ export class PostgresRecords implements RecordsTransactor {
   readonly audit: PostgresAuditStore;
   readonly outbox: PostgresOutboxStore;
   readonly feedback: PostgresFeedbackStore;
+  readonly pins: PostgresPinStore;
 
   constructor(
     private readonly db: Database,
@@ -36,6 +39,7 @@ export class PostgresRecords implements RecordsTransactor {
       audit: this.audit,
       outbox: this.outbox,
       feedback: this.feedback,
+      pins: this.pins,
     } = postgresStores(db, options));
   }
 
@@ -50,5 +54,6 @@ function postgresStores(q: Queryable, options: AuditStoreOptions) {
     audit: new PostgresAuditStore(q, options),
     outbox: new PostgresOutboxStore(q),
     feedback: new PostgresFeedbackStore(q),
+    pins: new PostgresPinStore(q),
   };
 }
