@@ -9,6 +9,7 @@ import { InputError } from '../domain/errors';
 import { asyncRoute } from '../http/async-route';
 import type { Principal } from '../http/auth';
 import { jsonBody } from '../http/json-body';
+import { queryLimit } from '../http/query-params';
 import type { ExperimentService } from './experiment-service';
 
 export const DEFAULT_REPLAY_LIMIT = 500;
@@ -95,7 +96,7 @@ export function experimentRoutes(service: ExperimentService): { read: Router; wr
   read.get(
     '/',
     asyncRoute(async (req, res) => {
-      res.json({ experiments: await service.list(pageLimit(req.query.limit, 50, 200)) });
+      res.json({ experiments: await service.list(queryLimit(req, 50, 200)) });
     }),
   );
   read.get(
@@ -112,21 +113,9 @@ export function experimentRoutes(service: ExperimentService): { read: Router; wr
       if (flag !== undefined && flag !== 'true' && flag !== 'false')
         throw new InputError("'disagreements' must be true or false");
       res.json(
-        await service.items(
-          req.params.id as string,
-          cursor,
-          pageLimit(req.query.limit, 100, 1000),
-          flag === 'true',
-        ),
+        await service.items(req.params.id as string, cursor, queryLimit(req, 100, 1000), flag === 'true'),
       );
     }),
   );
   return { read, write };
-}
-
-function pageLimit(raw: unknown, fallback: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const n = typeof raw === 'string' && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= max)) throw new InputError(`'limit' must be an integer from 1 to ${max}`);
-  return n;
 }

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ConflictError, InputError, NotFoundError, findGatewayError } from '../domain/errors';
+import { indexFromCursor, indexPage } from '../domain/index-pages';
 import type { DecidedInspection } from '../inspections/inspection-service';
 import type { InspectionInput } from '../http/inspection-request';
 // Errors that can never succeed on retry are the batch jobs' list: the item keeps the message, the replay moves on.
@@ -173,23 +174,29 @@ export class ExperimentService {
       );
     }
     const id = randomUUID();
-    await this.deps.database.transaction(async (tx) => {
-      await this.deps.store.createAb(tx, {
-        id,
-        model,
-        candidateVersion,
-        split,
-        createdBy: actor.name,
-        reason: request.reason,
+    // The database holds the one-per-model rule (a unique index), so two replicas cannot both start one.
+    await this.deps.database
+      .transaction(async (tx) => {
+        await this.deps.store.createAb(tx, {
+          id,
+          model,
+          candidateVersion,
+          split,
+          createdBy: actor.name,
+          reason: request.reason,
+        });
+        await storesIn(tx, this.deps.auditOptions).audit.append({
+          actor,
+          action: 'experiment.started',
+          entity: { type: 'experiment', id },
+          reason: request.reason,
+          payload: { kind: 'ab', model, candidateVersion, split },
+        });
+      })
+      .catch((err: unknown) => {
+        if ((err as { code?: unknown }).code !== '23505') throw err;
+        throw new ConflictError(`model '${model}' already has a running A/B experiment`, { cause: err });
       });
-      await storesIn(tx, this.deps.auditOptions).audit.append({
-        actor,
-        action: 'experiment.started',
-        entity: { type: 'experiment', id },
-        reason: request.reason,
-        payload: { kind: 'ab', model, candidateVersion, split },
-      });
-    });
     ab.splits.set(model, { ...split, experimentId: id, candidateVersion });
     return { experimentId: id, total: 0 };
   }
@@ -220,20 +227,9 @@ export class ExperimentService {
     disagreements: boolean,
   ): Promise<{ experimentId: string; items: ExperimentItem[]; nextCursor: string | null }> {
     const row = await this.find(id);
-    let from = 0;
-    if (cursor !== undefined) {
-      if (!/^\d{1,9}$/.test(cursor))
-        throw new InputError("'cursor' must be the nextCursor of a previous page");
-      from = Number(cursor);
-    }
-    const rows = await this.deps.store.items(row.id, from, limit + 1, { disagreements });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      experimentId: row.id,
-      items: page,
-      nextCursor: rows.length > limit && last ? String(last.index + 1) : null,
-    };
+    const rows = await this.deps.store.items(row.id, indexFromCursor(cursor), limit + 1, { disagreements });
+    const { page, nextCursor } = indexPage(rows, limit);
+    return { experimentId: row.id, items: page, nextCursor };
   }
 
   /**
@@ -468,9 +464,11 @@ function vocabularyOf(contract: ModelContract | undefined): {
   return { goodClass: contract?.goodClass, classes: contract?.classes ?? [] };
 }
 
+/** The highest-scoring class, ties to the first name: the rule `topClassOf` applies to the recorded side in SQL. */
 function topClass(scores: Record<string, number>): string | null {
   let best: [string, number] | undefined;
-  for (const [k, v] of Object.entries(scores)) if (!best || v > best[1]) best = [k, v];
+  for (const [k, v] of Object.entries(scores))
+    if (!best || v > best[1] || (v === best[1] && k < best[0])) best = [k, v];
   return best?.[0] ?? null;
 }
 

@@ -1,9 +1,10 @@
 /** The `experiments` and `experiment_items` tables, and the selection of recorded inspections to replay. */
 import type { Decision } from '../postprocess/decision-types';
-import type { Queryable } from '../records/db';
+import { firstRow, type Queryable } from '../records/db';
 import { latestLabelOf, topClassOf } from '../records/labelled-sql';
 import type { AbSummary } from './ab-routing';
 import type { ExperimentSummary } from './experiment-summary';
+import { createdWithin } from '../records/time-window';
 
 export type ExperimentStatus = 'running' | 'completed' | 'failed';
 export type ExperimentKind = 'replay' | 'ab';
@@ -153,8 +154,7 @@ export class ExperimentStore {
            AND (CASE WHEN $3::text IS NULL THEN n.model_version <> $4 ELSE n.model_version = $3 END)
            AND ($5::text IS NULL OR n.station_id = $5)
            AND ($6::text IS NULL OR n.lot_id = $6)
-           AND ($7::timestamptz IS NULL OR n.created_at >= $7)
-           AND ($8::timestamptz IS NULL OR n.created_at < $8)
+           AND ${createdWithin(7, 8)}
          ORDER BY n.created_at DESC, n.id DESC
          LIMIT $9
        ) s`,
@@ -174,7 +174,7 @@ export class ExperimentStore {
       `UPDATE experiments SET total = $2 WHERE id = $1::uuid RETURNING ${COLUMNS}`,
       [e.id, inserted.rowCount ?? 0],
     );
-    return toRow(first(rows));
+    return toRow(firstRow(rows));
   }
 
   /** Starts an A/B experiment: no items, running until it is stopped. */
@@ -194,7 +194,7 @@ export class ExperimentStore {
        VALUES ($1::uuid, 'ab', $2::jsonb, $3, $4, 0, $5, $6) RETURNING ${COLUMNS}`,
       [e.id, JSON.stringify(e.split), e.model, e.candidateVersion, e.createdBy, e.reason],
     );
-    return toRow(first(rows));
+    return toRow(firstRow(rows));
   }
 
   /** Running A/B experiments (at most one per model), for the router. */
@@ -305,12 +305,6 @@ export class ExperimentStore {
     );
     return rows[0] ? toRow(rows[0]) : undefined;
   }
-}
-
-function first<T>(rows: T[]): T {
-  const row = rows[0];
-  if (!row) throw new Error('statement returned no row');
-  return row;
 }
 
 function toRow(r: ExperimentDbRow): ExperimentRow {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import pino from 'pino';
-import { UnavailableError, UndecodableImageError } from '../domain/errors';
+import { ConflictError, UnavailableError, UndecodableImageError } from '../domain/errors';
 import { toHttpError } from '../http/error-mapping';
 import type { InspectionInput } from '../http/inspection-request';
 import type { DecidedInspection } from '../inspections/inspection-service';
@@ -371,15 +371,18 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     const store = new ExperimentStore(db);
     const splits = new AbSplits({ active: () => store.activeAb() });
     const report = { model: 'visual_ensemble', from: null, to: null, versions: [] };
-    const ab = new ExperimentService({
-      database: db,
-      store,
-      objects,
-      inspections: decider,
-      contracts: { get: () => Promise.resolve(contract('visual', true)) },
-      log: pino({ level: 'silent' }),
-      ab: { splits, accuracy: { report: () => Promise.resolve(report) } },
-    });
+    /** A gateway's experiment service with its own view of the splits. */
+    const gatewayWith = (own: AbSplits) =>
+      new ExperimentService({
+        database: db,
+        store,
+        objects,
+        inspections: decider,
+        contracts: { get: () => Promise.resolve(contract('visual', true)) },
+        log: pino({ level: 'silent' }),
+        ab: { splits: own, accuracy: { report: () => Promise.resolve(report) } },
+      });
+    const ab = gatewayWith(splits);
     const actor = { name: 'mlops-ana', role: 'mlops' };
     const split = { by: 'lot' as const, fraction: 0.25 };
     const { experimentId } = await ab.start(
@@ -401,6 +404,15 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
         actor,
       ),
     ).rejects.toThrow(/already has a running A\/B experiment/);
+
+    // A replica that has not seen it yet (its splits never loaded) is stopped by the database's one-per-model rule.
+    const unaware = gatewayWith(new AbSplits());
+    await expect(
+      unaware.start(
+        { model: 'visual_ensemble', candidateVersion: '8', filters: { limit: 1 }, split, reason: 'racing' },
+        actor,
+      ),
+    ).rejects.toBeInstanceOf(ConflictError);
 
     const stopped = await ab.cancel(experimentId, actor, 'seen enough');
     expect(stopped).toMatchObject({

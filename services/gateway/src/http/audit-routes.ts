@@ -4,6 +4,7 @@ import { InputError } from '../domain/errors';
 import type { AuditQuery, AuditVerifier } from '../records';
 import type { AuditFilter } from '../records/audit-types';
 import { asyncRoute } from './async-route';
+import { sendCsv } from './query-params';
 
 const text = z.string().trim().min(1).max(200).optional();
 const querySchema = z.object({
@@ -52,14 +53,7 @@ export function auditRoutes(query: AuditQuery, verifier: AuditVerifier): Router 
         ...(q.entityType ? { entityType: q.entityType } : {}),
         ...(q.entityId ? { entityId: q.entityId } : {}),
       };
-      if (q.format === 'csv') {
-        res.status(200).type('text/csv; charset=utf-8').attachment('audit-trail.csv');
-        for await (const chunk of query.csv(filter, q.order)) {
-          if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-        }
-        res.end();
-        return;
-      }
+      if (q.format === 'csv') return sendCsv(res, 'audit-trail.csv', query.csv(filter, q.order));
       const page = await query.page(filter, { cursor: q.cursor, limit: q.limit, order: q.order });
       res.json(page);
     }),

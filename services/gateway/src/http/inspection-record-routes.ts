@@ -3,11 +3,10 @@ import { z } from 'zod';
 import { InputError, NotFoundError } from '../domain/errors';
 import type { DecisionRecorder, InspectionStore } from '../records';
 import type { ObjectStore } from '../storage/object-store';
-import type { Decision } from '../postprocess/decision-types';
-import { inspectionsCsv, type InspectionFilter, type InspectionQuery } from '../records/inspection-query';
+import { inspectionsCsv, type InspectionQuery } from '../records/inspection-query';
 import { asyncRoute } from './async-route';
 import { jsonBody } from './json-body';
-import { queryLimit, queryText } from './query-params';
+import { queryInspectionFilter, queryLimit, queryText, sendCsv } from './query-params';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const feedbackSchema = z.object({
@@ -30,38 +29,13 @@ export function inspectionRecordRoutes(
   router.get(
     '/',
     asyncRoute(async (req, res) => {
-      const text = (name: string) => queryText(req, name);
-      const filter: InspectionFilter = {};
-      const decision = text('decision');
-      if (decision !== undefined) {
-        const decisions = decision.split(',').map((d) => d.trim());
-        if (!decisions.every((d): d is Decision => d === 'pass' || d === 'review' || d === 'fail'))
-          throw new InputError("'decision' must be pass, review, fail or a comma-separated list of them");
-        filter.decisions = decisions;
-      }
-      for (const [param, key] of [
-        ['station', 'stationId'],
-        ['lot', 'lotId'],
-        ['model', 'model'],
-        ['from', 'from'],
-        ['to', 'to'],
-      ] as const) {
-        const value = text(param);
-        if (value !== undefined) filter[key] = value;
-      }
-      const format = text('format') ?? 'json';
+      const filter = queryInspectionFilter(req, ['pass', 'review', 'fail']);
+      const format = queryText(req, 'format') ?? 'json';
       if (format !== 'json' && format !== 'csv') throw new InputError("'format' must be json or csv");
-      if (format === 'csv') {
-        // Every matching inspection, newest first, streamed page by page.
-        res.status(200).type('text/csv; charset=utf-8').attachment('inspections.csv');
-        for await (const chunk of inspectionsCsv(query, filter, 'newest')) {
-          if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-        }
-        res.end();
-        return;
-      }
+      // CSV: every matching inspection, newest first, streamed page by page.
+      if (format === 'csv') return sendCsv(res, 'inspections.csv', inspectionsCsv(query, filter, 'newest'));
       const limit = queryLimit(req, 100, 1000);
-      res.json(await query.page(filter, text('cursor'), limit, 'newest'));
+      res.json(await query.page(filter, queryText(req, 'cursor'), limit, 'newest'));
     }),
   );
   const idOf = (raw: unknown): string => {

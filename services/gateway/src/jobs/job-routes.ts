@@ -3,8 +3,9 @@
  * (`?decision=fail,review` and `?status=failed` keep only those items; the cursor pages them as it pages all).
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { ConflictError, InputError } from '../domain/errors';
+import { ConflictError } from '../domain/errors';
 import { asyncRoute } from '../http/async-route';
+import { queryLimit, queryList } from '../http/query-params';
 import { jsonBody } from '../http/json-body';
 import type { ObjectStore } from '../storage/object-store';
 import { readJobKeys, readJobUpload, type JobRequestLimits } from './job-request';
@@ -64,10 +65,12 @@ export function jobRoutes(
     asyncRoute(async (req, res) => {
       const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
       const filter = {
-        decisions: listOf(req.query.decision, 'decision', DECISIONS),
-        statuses: listOf(req.query.status, 'status', ITEM_STATUSES),
+        decisions: queryList(req, 'decision', DECISIONS),
+        statuses: queryList(req, 'status', ITEM_STATUSES),
       };
-      res.json(await service.results(param(req, 'id'), cursor, pageLimit(req.query.limit), filter));
+      res.json(
+        await service.results(param(req, 'id'), cursor, queryLimit(req, DEFAULT_PAGE, MAX_PAGE), filter),
+      );
     }),
   );
   return { create, read };
@@ -84,27 +87,3 @@ function param(req: Request, name: string): string {
 
 const DECISIONS = ['pass', 'review', 'fail'] as const;
 const ITEM_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-
-/** `?decision=fail,review` (or repeated): the listed values, each checked against `allowed`. */
-function listOf<T extends string>(raw: unknown, name: string, allowed: readonly T[]): T[] | undefined {
-  if (raw === undefined) return undefined;
-  const given: unknown[] = Array.isArray(raw) ? (raw as unknown[]) : [raw];
-  // Anything but a string (`?decision[a]=…` parses to an object) is reported as given.
-  const values = given.flatMap((v): unknown[] =>
-    typeof v === 'string' ? v.split(',').map((part) => part.trim()) : [v],
-  );
-  const bad = values.filter((v) => !allowed.includes(v as T));
-  if (bad.length > 0 || values.length === 0) {
-    throw new InputError(`'${name}' must be one or more of ${allowed.join(', ')} (comma-separated)`, {
-      details: { [name]: bad.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))) },
-    });
-  }
-  return [...new Set(values as T[])];
-}
-
-function pageLimit(raw: unknown): number {
-  if (raw === undefined) return DEFAULT_PAGE;
-  const n = typeof raw === 'string' && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= MAX_PAGE)) throw new InputError(`'limit' must be an integer from 1 to ${MAX_PAGE}`);
-  return n;
-}

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError } from '../domain/errors';
+import { indexFromCursor, indexPage } from '../domain/index-pages';
 import type { Actor } from '../records/audit-types';
 import type { AuditStoreOptions } from '../records/audit-store';
 import type { Database } from '../records/db';
@@ -108,15 +109,8 @@ export class JobService {
     filter: ResultFilter = {},
   ): Promise<ResultsPage> {
     const job = await this.find(id);
-    let from = 0;
-    if (cursor !== undefined) {
-      if (!/^\d{1,9}$/.test(cursor))
-        throw new InputError("'cursor' must be the nextCursor of a previous page");
-      from = Number(cursor);
-    }
-    const rows = await this.deps.store.results(job.id, from, limit + 1, filter);
-    const page = rows.slice(0, limit);
-    const next = rows.length > limit ? page[page.length - 1] : undefined;
+    const rows = await this.deps.store.results(job.id, indexFromCursor(cursor), limit + 1, filter);
+    const { page, nextCursor } = indexPage(rows, limit);
     return {
       jobId: job.id,
       items: page.map((r) => ({
@@ -131,7 +125,7 @@ export class JobService {
         error: r.error,
         attempts: r.attempts,
       })),
-      nextCursor: next === undefined ? null : String(next.index + 1),
+      nextCursor,
     };
   }
 

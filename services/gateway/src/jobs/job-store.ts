@@ -4,7 +4,7 @@
  * (inside the recorder) the audit chain lock, so cancel and item transactions never deadlock each other.
  */
 import type { Decision, DefectReport } from '../postprocess/decision-types';
-import type { Queryable } from '../records/db';
+import { firstRow, type Queryable } from '../records/db';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 export type ItemStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -273,12 +273,6 @@ export class JobStore {
 
 function nonEmpty(list: readonly string[] | undefined): string[] | null {
   return list && list.length > 0 ? [...list] : null;
-}
-
-function firstRow<T>(rows: T[]): T {
-  const row = rows[0];
-  if (!row) throw new Error('statement returned no row');
-  return row;
 }
 
 function toJob(r: JobDbRow): JobRow {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InputError } from '../domain/errors';
 import { asyncRoute } from '../http/async-route';
 import { jsonBody } from '../http/json-body';
+import { queryWindow } from '../http/query-params';
 import { driftRoutes, type DriftReports } from '../drift';
 import type { Principal } from '../http/auth';
 import type { ModelLifecycle } from './model-lifecycle';
@@ -74,15 +75,7 @@ export function modelRoutes(
     read.get(
       '/:name/accuracy',
       asyncRoute(async (req, res) => {
-        const { from, to } = req.query;
-        if ((from !== undefined && typeof from !== 'string') || (to !== undefined && typeof to !== 'string'))
-          throw new InputError("'from' and 'to' are single ISO 8601 timestamps");
-        res.json(
-          await accuracy.report(req.params.name as string, {
-            ...(from === undefined ? {} : { from }),
-            ...(to === undefined ? {} : { to }),
-          }),
-        );
+        res.json(await accuracy.report(req.params.name as string, queryWindow(req)));
       }),
     );
   }

@@ -4,12 +4,13 @@
  * Per version: how many labelled, good and defect items, accuracy on class-name labels, escapes (labelled defects
  * passed), false rejects and reviews of labelled good items, and the labelled share of all its decisions.
  */
-import { InputError, NotFoundError } from '../domain/errors';
+import { NotFoundError } from '../domain/errors';
 import { labelKind, labelledFigures, type SideFigures } from '../experiments/experiment-summary';
 import type { Decision } from '../postprocess/decision-types';
 import type { Queryable } from '../records/db';
 import { latestLabelOf, topClassOf } from '../records/labelled-sql';
 import type { ModelContract } from '../routing';
+import { checkWindow, createdWithin } from '../records/time-window';
 
 export interface VersionAccuracy extends SideFigures {
   version: string;
@@ -43,15 +44,11 @@ export class FieldAccuracy {
   ) {}
 
   async report(model: string, window: { from?: string; to?: string }): Promise<FieldAccuracyReport> {
-    for (const [name, value] of Object.entries(window)) {
-      if (value !== undefined && Number.isNaN(Date.parse(value)))
-        throw new InputError(`'${name}' must be an ISO 8601 timestamp`);
-    }
+    checkWindow(window);
     // Decisions per version (an index range scan), then only the labelled inspections (through the feedback
     // table), each with its latest label: the cost follows the labels, not the traffic.
     const params = [model, window.from ?? null, window.to ?? null];
-    const inWindow = `n.model_name = $1 AND ($2::timestamptz IS NULL OR n.created_at >= $2)
-         AND ($3::timestamptz IS NULL OR n.created_at < $3)`;
+    const inWindow = `n.model_name = $1 AND ${createdWithin(2, 3)}`;
     const counts = await this.db.query<{
       model_version: string;
       n: number;
@@ -74,8 +71,11 @@ export class FieldAccuracy {
       params,
     );
     const labelledByVersion = new Map<string, Row[]>();
-    for (const r of rows)
-      labelledByVersion.set(r.model_version, [...(labelledByVersion.get(r.model_version) ?? []), r]);
+    for (const r of rows) {
+      const list = labelledByVersion.get(r.model_version);
+      if (list) list.push(r);
+      else labelledByVersion.set(r.model_version, [r]);
+    }
     if (counts.rows.length === 0) {
       // A model with no decisions in the window is fine if it exists; an unknown name is the caller's mistake.
       await this.contracts.get(model).catch((err: unknown) => {

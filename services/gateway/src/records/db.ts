@@ -14,6 +14,13 @@ export interface Queryable {
   ): Promise<QueryResult<R>>;
 }
 
+/** The one row an INSERT … RETURNING or UPDATE … RETURNING of a known row gives back. */
+export function firstRow<T>(rows: T[]): T {
+  const row = rows[0];
+  if (!row) throw new Error('statement returned no row');
+  return row;
+}
+
 export interface Database extends Queryable {
   /**
    * Runs `fn` in one transaction (READ COMMITTED) on one connection: COMMIT when it resolves, ROLLBACK when it

@@ -9,6 +9,7 @@ import type { Queryable } from './db';
 import type { InspectionRow } from './inspection-store';
 import { csvLine } from './audit-query';
 import { topClassOf } from './labelled-sql';
+import { checkWindow, createdWithin } from './time-window';
 
 export const INSPECTION_CSV_COLUMNS = [
   'inspection_id',
@@ -160,20 +161,13 @@ function csvRow(i: InspectionSummary): string[] {
 }
 
 function conditions(f: InspectionFilter): { where: string; params: unknown[] } {
-  for (const [name, value] of [
-    ['from', f.from],
-    ['to', f.to],
-  ] as const) {
-    if (value !== undefined && Number.isNaN(Date.parse(value)))
-      throw new InputError(`'${name}' must be an ISO 8601 timestamp`);
-  }
+  checkWindow(f);
   return {
     where: `($1::text[] IS NULL OR n.decision = ANY ($1::text[]))
       AND ($2::text IS NULL OR n.station_id = $2)
       AND ($3::text IS NULL OR n.lot_id = $3)
       AND ($4::text IS NULL OR n.model_name = $4)
-      AND ($5::timestamptz IS NULL OR n.created_at >= $5)
-      AND ($6::timestamptz IS NULL OR n.created_at < $6)
+      AND ${createdWithin(5, 6)}
       AND (NOT $7::boolean OR NOT EXISTS (SELECT 1 FROM feedback f WHERE f.inspection_id = n.id))`,
     params: [
       f.decisions && f.decisions.length > 0 ? [...f.decisions] : null,

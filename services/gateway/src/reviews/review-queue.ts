@@ -5,14 +5,12 @@
  */
 import type { Decision } from '../postprocess/decision-types';
 import type { Queryable } from '../records/db';
-import { InspectionQuery, type InspectionSummary } from '../records/inspection-query';
+import { InspectionQuery, type InspectionFilter, type InspectionSummary } from '../records/inspection-query';
 
-export interface ReviewFilter {
+/** Station, lot, model and time as the inspections list; the decisions queued are review and / or fail. */
+export type ReviewFilter = Omit<InspectionFilter, 'decisions' | 'unlabelledOnly'> & {
   decisions: Array<Extract<Decision, 'review' | 'fail'>>;
-  stationId?: string;
-  lotId?: string;
-  model?: string;
-}
+};
 
 export interface ReviewPage {
   /** Open items matching the filter (all pages). */

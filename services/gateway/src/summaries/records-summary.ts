@@ -4,9 +4,10 @@
  * people have labelled, and how many review decisions still wait for a label; optionally within a time window. One
  * query per figure, each on the lot or the station index.
  */
-import { InputError, NotFoundError } from '../domain/errors';
+import { NotFoundError } from '../domain/errors';
 import type { Decision } from '../postprocess/decision-types';
 import type { Queryable } from '../records/db';
+import { checkWindow, createdWithin } from '../records/time-window';
 
 export type SummaryScope = { lotId: string } | { stationId: string };
 
@@ -49,14 +50,10 @@ export class RecordSummaries {
   constructor(private readonly db: Queryable) {}
 
   async summary(scope: SummaryScope, window: { from?: string; to?: string } = {}): Promise<RecordsSummary> {
-    for (const [name, value] of Object.entries(window)) {
-      if (value !== undefined && Number.isNaN(Date.parse(value)))
-        throw new InputError(`'${name}' must be an ISO 8601 timestamp`);
-    }
+    checkWindow(window);
     const byLot = 'lotId' in scope;
     const [key, other] = byLot ? ['lot_id', 'station_id'] : ['station_id', 'lot_id'];
-    const where = `n.${key} = $1 AND ($2::timestamptz IS NULL OR n.created_at >= $2)
-      AND ($3::timestamptz IS NULL OR n.created_at < $3)`;
+    const where = `n.${key} = $1 AND ${createdWithin(2, 3)}`;
     const params = [byLot ? scope.lotId : scope.stationId, window.from ?? null, window.to ?? null];
     const [totals, breakdown, models, defects] = await Promise.all([
       this.db.query<Totals>(

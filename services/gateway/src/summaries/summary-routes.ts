@@ -2,6 +2,7 @@
 import { Router, type Request } from 'express';
 import { InputError } from '../domain/errors';
 import { asyncRoute } from '../http/async-route';
+import { queryWindow } from '../http/query-params';
 import type { RecordSummaries } from './records-summary';
 
 export function summaryRoutes(summaries: Pick<RecordSummaries, 'summary'>): {
@@ -13,24 +14,18 @@ export function summaryRoutes(summaries: Pick<RecordSummaries, 'summary'>): {
     if (id.trim() === '' || id.length > 200) throw new InputError(`${what} id must be 1 to 200 characters`);
     return id;
   };
-  const windowOf = (req: Request): { from?: string; to?: string } => {
-    const { from, to } = req.query;
-    if ((from !== undefined && typeof from !== 'string') || (to !== undefined && typeof to !== 'string'))
-      throw new InputError("'from' and 'to' are single ISO 8601 timestamps");
-    return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
-  };
   const lots = Router();
   lots.get(
     '/:id',
     asyncRoute(async (req, res) => {
-      res.json(await summaries.summary({ lotId: idOf(req, 'lot') }, windowOf(req)));
+      res.json(await summaries.summary({ lotId: idOf(req, 'lot') }, queryWindow(req)));
     }),
   );
   const stations = Router();
   stations.get(
     '/:id',
     asyncRoute(async (req, res) => {
-      res.json(await summaries.summary({ stationId: idOf(req, 'station') }, windowOf(req)));
+      res.json(await summaries.summary({ stationId: idOf(req, 'station') }, queryWindow(req)));
     }),
   );
   return { lots, stations };
