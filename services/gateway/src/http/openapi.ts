@@ -170,6 +170,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
         query('lot', 'lot id'),
         query('model', 'model name'),
         query('decision', 'review (default), fail or review,fail'),
+        ...window,
         ...page(500),
       ],
       responses: { '200': '{open, items, nextCursor}', ...errors },
