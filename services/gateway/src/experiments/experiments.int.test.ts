@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,12 +19,16 @@ import { PostgresRecords } from '../records/record-stores';
 import { createTestDatabase, type TestDatabase } from '../records/test-database';
 import { sampleDecision } from '../records/test-decisions';
 import type { ModelContract } from '../routing';
-import { FakeObjectStore } from '../storage/fake-object-store';
+import { LocalObjectStore } from '../storage/local-object-store';
 import { AbSplits, ExperimentService, ExperimentStore, experimentRoutes } from './index';
 
 jest.setTimeout(60_000);
 
-/** The candidate's answer, from the stored bytes: what each tag makes it decide. */
+/**
+ * The candidate's answer, from the stored bytes: what each tag makes it decide. Inference is stood in for here so
+ * that undecodable items, Triton restarts and a held-up replay can be placed exactly; the database and the object
+ * store are real, and tests/e2e/experiments.test.ts runs replays and A/B splits through the real model-server.
+ */
 class CandidateDecider {
   calls: Array<{ input: InspectionInput; ctx: { requestId: string; observeDrift?: boolean } }> = [];
   flakyLeft = 2;
@@ -56,7 +63,8 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
   let database: TestDatabase;
   let db: Database;
   let sql: Client;
-  let objects: FakeObjectStore;
+  let objects: LocalObjectStore;
+  let storeDir: string;
   let recorder: DecisionRecorder;
   let decider: CandidateDecider;
   let service: ExperimentService;
@@ -83,7 +91,8 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     db = createDatabase({ connectionString: database.url, max: 8 });
     sql = new Client({ connectionString: database.url });
     await sql.connect();
-    objects = new FakeObjectStore();
+    storeDir = mkdtempSync(path.join(tmpdir(), 'experiments-store-'));
+    objects = await LocalObjectStore.open(storeDir);
     recorder = new DecisionRecorder(new PostgresRecords(db));
     decider = new CandidateDecider();
     service = build();
@@ -112,6 +121,7 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     await sql.end();
     await db.close();
     await database.drop();
+    rmSync(storeDir, { recursive: true, force: true });
   });
 
   /** Records an inspection decided by `version`, its image stored; `label` adds a person's feedback. */
