@@ -8,18 +8,10 @@ import unittest
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from torch_checks import exported_logits, requires_torch  # noqa: E402
+from torch_checks import exported_logits, requires_torch, tiny_thermal  # noqa: E402
 
 
-def tiny_data(n=96, seed=0):
-    """n uint8 images [n,1,40,24] whose class (of 12) sets a bright square's position, and their labels."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 12
-    x = rng.integers(60, 90, (n, 1, 40, 24)).astype(np.uint8)
-    for i, c in enumerate(y):
-        r, col = divmod(int(c), 3)
-        x[i, 0, r * 10:r * 10 + 6, col * 8:col * 8 + 6] = 220
-    return x, y
+tiny_data = tiny_thermal
 
 
 @requires_torch
@@ -198,14 +190,19 @@ if __name__ == '__main__':
 class GroupedFoldsScriptTest(unittest.TestCase):
     """experiments.thermal_grouped_folds: the GPU fold script, run here on the CPU with a tiny recipe."""
 
+    @staticmethod
+    def packed(d, n):
+        """Tiny packed arrays in d (fold 0: every fifth item): (npz path, out dir, work dir, y)."""
+        x, y = tiny_data(n=n)
+        npz = os.path.join(d, 'tiny.npz')
+        np.savez(npz, x=x, y=y, val0=np.arange(0, n, 5))
+        return npz, os.path.join(d, 'out'), os.path.join(d, 'work'), y
+
     def test_grouped_overrides_change_the_recipe_and_unknown_keys_are_refused(self):
         import json
         from experiments import thermal_grouped_folds
-        x, y = tiny_data(n=300)
         with tempfile.TemporaryDirectory() as d:
-            npz = os.path.join(d, 'tiny.npz')
-            np.savez(npz, x=x, y=y, val0=np.arange(0, 300, 5))
-            out, work = os.path.join(d, 'out'), os.path.join(d, 'work')
+            npz, out, work, _ = self.packed(d, 300)
             thermal_grouped_folds.main(['--npz', npz, '--out', out, '--folds', '0', '--device', 'cpu', '--work', work,
                                         '--grouped', '{"members": 2, "epochs": 1, "width": 4}'])
             with open(os.path.join(out, 'folds.jsonl')) as f:
@@ -216,3 +213,26 @@ class GroupedFoldsScriptTest(unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(out, 'thermal_members_f0.pt')))
             with self.assertRaises(SystemExit):
                 thermal_grouped_folds.main(['--npz', npz, '--out', out, '--grouped', '{"epoch": 3}'])
+
+    def test_all_items_and_a_training_share(self):
+        import json
+        from experiments import thermal_grouped_folds
+        with tempfile.TemporaryDirectory() as d:
+            npz, out, work, y = self.packed(d, 600)
+            tiny = ['--device', 'cpu', '--work', work, '--grouped', '{"members": 2, "epochs": 1, "width": 4}']
+            thermal_grouped_folds.main(['--npz', npz, '--out', out, '--folds', 'all'] + tiny)
+            thermal_grouped_folds.main(['--npz', npz, '--out', out, '--folds', '0', '--train-fraction', '0.5'] + tiny)
+            with open(os.path.join(out, 'folds.jsonl')) as f:
+                rows = [json.loads(line) for line in f]
+            self.assertEqual([(r['fold'], r['n_train'], r['val_in_sample']) for r in rows],
+                             [('all', 600, True), (0, 240, False)])
+            self.assertTrue(os.path.exists(os.path.join(out, 'thermal_members_fall.pt')))
+            self.assertTrue(os.path.exists(os.path.join(out, 'thermal_members_f0_tr50.pt')))
+            arrays = dict(np.load(npz))
+            tr, va = thermal_grouped_folds.fold_indices(arrays, 0, 0.5, 7)
+            self.assertEqual(np.intersect1d(tr, va).size, 0)
+            full, _ = thermal_grouped_folds.fold_indices(arrays, 0)
+            np.testing.assert_array_equal(np.bincount(y[tr], minlength=12),
+                                          np.round(np.bincount(y[full], minlength=12) * 0.5).astype(int))
+            with self.assertRaises(ValueError):
+                thermal_grouped_folds.fold_indices(arrays, 0, 1.5)

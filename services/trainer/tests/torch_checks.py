@@ -5,6 +5,8 @@ import sys
 import tempfile
 import unittest
 
+import numpy as np
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))   # the trainer package
 
 requires_torch = unittest.skipUnless(importlib.util.find_spec('torch'), 'python3-torch is not installed')
@@ -19,3 +21,14 @@ def exported_logits(net, x):
         export_torch(net, x[:2], path, ['IMAGE'], ['LOGITS'])
         out, _ = run_onnx(path, {'IMAGE': x.numpy()}, ['LOGITS'])
     return out['LOGITS']
+
+
+def tiny_thermal(n=96, seed=0):
+    """n uint8 images [n,1,40,24] whose class (of 12) sets a bright square's position, and their labels."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 12
+    x = rng.integers(60, 90, (n, 1, 40, 24)).astype(np.uint8)
+    for i, c in enumerate(y):
+        r, col = divmod(int(c), 3)
+        x[i, 0, r * 10:r * 10 + 6, col * 8:col * 8 + 6] = 220
+    return x, y

@@ -32,6 +32,9 @@ def main(argv=None):
                    "the CPU)")
     t.add_argument('--serve-members', type=int, help="thermal: serve only the first K of the grouped member's "
                    "networks (cheaper on a CPU; default: all)")
+    t.add_argument('--all-dev', metavar='FOLDS_DIR', help="thermal: train the grouped member on every development "
+                   "image; calibration, operating point and figures come from the five fold models of the same recipe "
+                   "(FOLDS_DIR/thermal_members_f0.pt ... f4.pt), each scoring the images it did not train on")
     t.add_argument('--split', choices=['stratified', 'tile'], help="visual: 'tile' keeps every tile's exposures on "
                    "one side of the split (folds for tiles never seen; default 'stratified', the shipped models)")
     v = sub.add_parser('split', help='write the validation fold of an image dataset as a dataset folder (symlinks)')
@@ -41,7 +44,7 @@ def main(argv=None):
     v.add_argument('--fold', type=int, default=0, help='which of the 5 stratified folds (default 0)')
     v.add_argument('--split', choices=['stratified', 'tile'], help="visual: the split the model was trained with")
     args = p.parse_args(argv)
-    for flag in ('device', 'serve_members'):
+    for flag in ('device', 'serve_members', 'all_dev'):
         if getattr(args, flag, None) is not None and args.modality != 'thermal':
             p.error(f"--{flag.replace('_', '-')} applies to the thermal model only")
     if getattr(args, 'device', None) is not None and args.device.startswith('cuda'):
@@ -49,6 +52,8 @@ def main(argv=None):
         if not torch.cuda.is_available():
             p.error(f'--device {args.device}: PyTorch sees no CUDA device on this machine; train the thermal member '
                     'on a GPU machine (services/trainer/README.md, Train) or leave --device out for the CPU')
+    if getattr(args, 'all_dev', None) is not None and args.fold is not None:
+        p.error('--all-dev trains on every fold; leave --fold out')
     if args.split is not None and args.modality != 'visual':
         p.error('--split applies to the visual model only')
     if args.fold is not None and not 0 <= args.fold < 5:
@@ -58,7 +63,9 @@ def main(argv=None):
     data = args.data or os.path.join(REPO_ROOT, '..', 'shared', 'datasets', DEFAULT_DATA[args.modality])
     args.data = os.path.abspath(data)
     # a tile split trains other networks than the stratified one: never resume one from the other's checkpoints
-    args.ckpt_dir = os.path.join(args.ckpt_dir, args.modality + ('-tile' if args.split == 'tile' else ''))
+    # neither may a model trained on every image resume one trained without fold 0
+    args.ckpt_dir = os.path.join(args.ckpt_dir, args.modality + ('-tile' if args.split == 'tile' else '')
+                                 + ('-all' if getattr(args, 'all_dev', None) else ''))
     from .common.determinism import set_determinism
     set_determinism(0, args.threads)
     if args.modality == 'electrical' and args.fold is not None:

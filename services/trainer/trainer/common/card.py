@@ -50,7 +50,7 @@ def ordinal(n):
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def review_rule_text(n_defects, target_recall, one, many):
+def review_rule_text(n_defects, target_recall, one, many, where='validation'):
     """How the review threshold was chosen (calibration.operating_point), for a model card: which of the n
     validation scores it is and the escape rate that bounds on unseen items of the same distribution. one / many:
     what a defect item is called, singular and plural ('defect image', 'defect images')."""
@@ -58,8 +58,8 @@ def review_rule_text(n_defects, target_recall, one, many):
     k = allowed_misses(n_defects, target_recall)
     bound = (k + 1) / (n_defects + 1)
     text = (f'The review threshold is the {"lowest" if k == 0 else f"{ordinal(k + 1)} lowest"} score of the '
-            f'{n_defects} validation {many}, so an unseen {one} of the same distribution is passed with probability '
+            f'{n_defects} {where} {many}, so an unseen {one} of the same distribution is passed with probability '
             f'at most {k + 1}/{n_defects + 1} = {100 * bound:.1f} % (target ≤ {100 * (1 - target_recall):.0f} %')
     if bound > 1 - target_recall + 1e-12:
-        text += '; too few validation items to reach it'
+        text += f'; too few {where} items to reach it'
     return text + ').'

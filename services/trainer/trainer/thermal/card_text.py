@@ -95,7 +95,43 @@ def epochs_text(hp):
     return ', '.join(parts)
 
 
-def render_card(*, ds, hp, specs, n_train, n_val, members, t_final, ops, thr, summary, ci, uncal, singles, parity, ms, sizes,
+def data_text(hp, n_train, n_val, oof):
+    if not oof:
+        return (f"- Stratified {hp['n_folds']}-fold split of the dev data (seed {hp['seed']}), fold {hp['fold']} held out "
+                f"for\n  validation: {n_train} training images, {n_val} validation images. Calibration, thresholds and "
+                f"every figure below\n  come from the validation part only; the model never trained on it.")
+    accs = ', '.join(f'{a:.4f}' for a in oof['fold_accuracy'])
+    return (f"- The served model trained on all {n_train} development images; it has no validation part. Calibration "
+            f"(temperature),\n  thresholds and every figure below are **out of fold**: the same recipe trained five "
+            f"times, each time without one\n  fold of a stratified {hp['n_folds']}-fold split (seed {hp['seed']}), and "
+            f"each image scored by the fold model that did not train on it\n  (fold models' accuracies on their "
+            f"held-out images: {accs}). A model trained on a quarter more images is expected\n  to do at least as well "
+            f"on unseen modules as these figures; they cannot be measured on it.")
+
+
+def results_heading(hp, summary, oof):
+    if oof:
+        return f"## Out-of-fold results ({hp['n_folds']} folds, n = {summary['n']})"
+    return f"## Validation results (fold {hp['fold']}, n = {summary['n']})"
+
+
+def reproduce_text(oof):
+    if not oof:
+        return """## Reproduce the validation figures through the served model
+```sh
+cd services/trainer && /usr/bin/python3 -m trainer split thermal --out /tmp/val-thermal   # manifest + symlinks, fold 0
+cd ../.. && npm run evaluate -- --model thermal_ensemble --data /tmp/val-thermal
+```
+`npm run evaluate` on the whole dev folder (`../shared/datasets/infrared_solar_modules`) mixes in the training images (80 %) and
+overstates quality; quote the validation fold."""
+    return """## Reproduce the figures through served models
+The served model trained on every development image, so `npm run evaluate` on any development folder scores images it
+learnt from and overstates quality. The five fold models are exported and scored through `model-server` one fold at a
+time by `MEMBERS_FROM=DIR ./kfold.sh thermal` in `services/trainer` (DIR holds their checkpoints; see
+`docs/model-quality.md`, thermal section); this card's pooled figures come from the same fold models in PyTorch."""
+
+
+def render_card(*, ds, hp, specs, n_train, n_val, oof, members, t_final, ops, thr, summary, ci, uncal, singles, parity, ms, sizes,
                 version, params, models, serve):
     n_params = [sum(p.numel() for p in m.parameters()) for m in models]
     n_val_defects = summary['n'] - summary['per_class']['No-Anomaly']['support']
@@ -129,9 +165,7 @@ bytes. Everything the gateway needs is in `config.pbtxt` `parameters` (see the k
 ## Data
 - `infrared_solar_modules` development split (InfraredSolarModules, Raptor Maps 2020, MIT license, Millendorf et
   al., ICLR 2020 AI4Earth workshop). manifest SHA-256 `{ds.manifest_sha256}`.
-- Stratified {hp['n_folds']}-fold split of the dev data (seed {hp['seed']}), fold {hp['fold']} held out for
-  validation: {n_train} training images, {n_val} validation images. Calibration, thresholds and every figure below
-  come from the validation part only; the model never trained on it.
+{data_text(hp, n_train, n_val, oof)}
 
 ## Training
 - AdamW (weight decay {hp['weight_decay']}), batch {hp['batch']}, 1 warm-up epoch, fixed seeds ({hp['seed']} and
@@ -141,7 +175,7 @@ bytes. Everything the gateway needs is in `config.pbtxt` `parameters` (see the k
 - Augmentation: horizontal and vertical flips, ±2 px shifts (edge padding), ±10 % contrast.{precision_text}
 {chr(10).join(training_lines(hp))}
 
-## Validation results (fold {hp['fold']}, n = {summary['n']})
+{results_heading(hp, summary, oof)}
 {metrics_table(summary, ci)}
 
 | model | accuracy | macro-F1 | AUROC |
@@ -151,7 +185,8 @@ bytes. Everything the gateway needs is in `config.pbtxt` `parameters` (see the k
 
 ECE of the mixture without any temperature: {uncal['ece']:.4f}; calibrated: {summary['ece']:.4f}.
 Operating point: `review_threshold` = {ops['review_threshold']:.4f}; `fail_threshold` = {ops['fail_threshold']:.4f} (≤ 2 % of
-No-Anomaly modules decided `fail`). {review_rule_text(n_val_defects, 0.98, 'anomalous module', 'anomalous modules')} Between the two the
+No-Anomaly modules decided `fail`). {review_rule_text(n_val_defects, 0.98, 'anomalous module', 'anomalous modules',
+                                'out-of-fold' if oof else 'validation')} Between the two the
 decision is `review`. `escape_rate` = anomalies decided `pass`; `false_reject_rate` = No-Anomaly decided `fail`;
 `good_sent_to_review_or_fail` = No-Anomaly not passed.
 
@@ -161,37 +196,31 @@ decision is `review`. `escape_rate` = anomalies decided `pass`; `false_reject_ra
 ### Confusion (rows true, columns predicted)
 {confusion_table(summary, CLASS_NAMES)}
 
-### Served preprocessing (sharp) on validation
-The validation images decoded by sharp (`toColourspace('b-w')`, no resize) instead of PIL, through the exported
+### Served preprocessing (sharp) on {'fold 0 (trained on; decode checks only)' if oof else 'validation'}
+The {'fold-0' if oof else 'validation'} images decoded by sharp (`toColourspace('b-w')`, no resize) instead of PIL, through the exported
 graphs: {', '.join(f'{k} = {v:.4f}' if isinstance(v, float) else f'{k} = {v}' for k, v in serve.items())}.
 
-## Reproduce the validation figures through the served model
-```sh
-cd services/trainer && /usr/bin/python3 -m trainer split thermal --out /tmp/val-thermal   # manifest + symlinks, fold 0
-cd ../.. && npm run evaluate -- --model thermal_ensemble --data /tmp/val-thermal
-```
-`npm run evaluate` on the whole dev folder (`../shared/datasets/infrared_solar_modules`) mixes in the training images (80 %) and
-overstates quality; quote the validation fold.
+{reproduce_text(oof)}
 
 ## Export checks
 - ONNX opset {17}, dynamic batch dimension; parity PyTorch vs ONNX Runtime (onnxruntime-node) on all {n_val}
-  validation images: max relative |Δ logits| (worse member) = {parity[0]:.2e}, max |Δ probabilities| =
+  {'fold-0' if oof else 'validation'} images: max relative |Δ logits| (worse member) = {parity[0]:.2e}, max |Δ probabilities| =
   {parity[1]:.2e}.
 - Sizes: {', '.join(f'{k} {v / 1024:.1f} KiB' for k, v in sizes.items())} (limit 20 MB each).
 - onnxruntime-node, 1 thread, batch 256: {ms:.3f} ms per image for all members (trainer machine, shared CPU;
   not a benchmark).
 
 ## Known limits
-- Quality bar of issue 4 (12-class accuracy ≥ 0.92, anomaly AUROC ≥ 0.97): {'met' if summary['accuracy'] >= 0.92 and (summary['auroc'] or 0) >= 0.97 else 'NOT met'} on this
-  validation fold (accuracy {fmt(summary['accuracy'])}, AUROC {fmt(summary['auroc'])}). Training was limited to
+- Quality bar of issue 4 (12-class accuracy ≥ 0.92, anomaly AUROC ≥ 0.97): {'met' if summary['accuracy'] >= 0.92 and (summary['auroc'] or 0) >= 0.97 else 'NOT met'} {'out of fold' if oof else 'on this validation fold'}
+  (accuracy {fmt(summary['accuracy'])}, AUROC {fmt(summary['auroc'])}). Training was limited to
   {epochs_text(hp)}
   of small CNNs trained from scratch; published CNNs (0.885–0.921) train deeper nets for far longer.
-- The intervals above are bootstrap intervals over this fold's validation images, not fold-to-fold spread. This
+- The intervals above are bootstrap intervals over {'the out-of-fold' if oof else "this fold's validation"} images, not fold-to-fold spread. This
   recipe's 5-fold cross-validation through the served models (each fold held out once, `services/trainer/kfold.sh
   thermal`) is in `docs/model-quality.md`: quote its mean.
-- Rare classes (Diode-Multi, Hot-Spot, Hot-Spot-Multi, Soiling: 28–40 validation images each) have wide
+- Rare classes (Diode-Multi, Hot-Spot, Hot-Spot-Multi, Soiling: {'140–200 development' if oof else '28–40 validation'} images each) have wide
   uncertainty; see the confusion table for the classes this model mixes up (mostly anomaly types taken for
-  No-Anomaly or for a neighbouring type, on this fold: Cell, Cell-Multi and Vegetation with one another,
+  No-Anomaly or for a neighbouring type, {'out of fold' if oof else 'on this fold'}: Cell, Cell-Multi and Vegetation with one another,
   Offline-Module and Shadowing with No-Anomaly).
 - Images from other cameras, resolutions or temperature scalings than the Raptor Maps set are out of scope;
   watch the input drift statistics in the config.

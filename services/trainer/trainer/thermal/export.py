@@ -21,7 +21,10 @@ SEVERITY = {'Offline-Module': 'critical', 'Diode-Multi': 'critical', 'Diode': 'm
             'Shadowing': 'minor', 'Soiling': 'minor', 'Vegetation': 'minor'}
 
 
-def serve_path_check(ds, va, yv, xv, clf_paths, post_path, probs, p_def, ops, good):
+SERVE_FIGURES = ('accuracy', 'macro_f1', 'auroc', 'escape_rate', 'false_reject_rate')
+
+
+def serve_path_check(ds, va, yv, xv, clf_paths, post_path, p_def, ops, good):
     """Validation images decoded by sharp (as the gateway will) through the exported graphs."""
     from ..common.serve_check import compare_pixels, sharp_decode
     xs = sharp_decode([ds.path(ds.rows[i]['path']) for i in va], HEIGHT, WIDTH, 'linear', False)
@@ -31,10 +34,24 @@ def serve_path_check(ds, va, yv, xv, clf_paths, post_path, probs, p_def, ops, go
     o, _ = run_onnx(post_path, feeds, ['PROBS', 'DEFECT_PROB'], batch=256)
     s = metrics.summary(o['PROBS'].astype(np.float64), yv, good, ops, CLASS_NAMES)
     out = compare_pixels(xs, xv)
-    out.update({k: s[k] for k in ['accuracy', 'macro_f1', 'auroc', 'escape_rate', 'false_reject_rate']})
+    out.update({k: s[k] for k in SERVE_FIGURES})
     out['max_abs_diff_defect_prob'] = float(np.abs(o['DEFECT_PROB'][:, 0] - p_def).max())
     log(f'serve path (sharp decode) on validation: {out}')
     return out
+
+
+def calibration_set(hp, x, y, va, check_logits):
+    """(member logits, labels, out-of-fold report or None) that calibration, the operating point and every figure
+    are taken from: the validation part's, or, for a model trained on every image (hp['all_dev']), each image's
+    logits from the fold model that held it out."""
+    if not hp.get('all_dev'):
+        return check_logits, y[va], None
+    if [kind for kind, _ in expand_members(hp)] != ['grouped']:
+        raise ValueError("--all-dev calibrates from the grouped member's fold checkpoints: HP['members'] must be "
+                         "('grouped',)")
+    from .oof import oof_logits
+    lg, accs = oof_logits(x, y, hp, hp['all_dev'])
+    return [lg], y, {'folds_dir': hp['all_dev'], 'fold_accuracy': accs, 'n_check': len(va)}
 
 
 def member_specs(hp):
@@ -68,13 +85,14 @@ def export_all(args, fitted=None):
     if hp.get('flip_tta'):
         models = [FlipMean(m, ('h', 'v', 'hv')).eval() for m in models]
     good = CLASS_NAMES.index(GOOD_CLASS)
-    yv = y[va]
-    logits = [predict_logits(m, x[va]) for m in models]
+    check_logits = [predict_logits(m, x[va]) for m in models]   # the exported models' own outputs on `va`
+    logits, yv, oof = calibration_set(hp, x, y, va, check_logits)
     for (name, _, _), lg in zip(specs, logits):
-        log(f'{name}: val acc {(lg.argmax(1) == yv).mean():.4f}')
+        log(f"{name}: {'out-of-fold' if oof else 'val'} acc {(lg.argmax(1) == yv).mean():.4f}")
     members, t_final = fit_members(logits, yv, good, [tensor for _, tensor, _ in specs])
     probs, p_def = combine_numpy(logits, members, good, t_final)
     p_def = p_def[:, 0]
+    probs_check, p_def_check = combine_numpy(check_logits, members, good, t_final)
     ops = calibration.operating_point(p_def, yv != good, TARGET_RECALL, MAX_FALSE_REJECT)
     defect_idx = [i for i, c in enumerate(CLASS_NAMES) if c != GOOD_CLASS]
     thr = {CLASS_NAMES[c]: t for c, t in calibration.class_thresholds(probs, yv, defect_idx).items()}
@@ -95,7 +113,7 @@ def export_all(args, fitted=None):
     post_path = os.path.join(work, 'postprocess.onnx')
     onnx_logits, parity_logits, ms = {}, 0.0, 0.0
     kinds = [kind for kind, _ in expand_members(hp)]
-    for model, kind, (name, _, _), (tensor, path), lg in zip(models, kinds, specs, clf_paths, logits):
+    for model, kind, (name, _, _), (tensor, path), lg in zip(models, kinds, specs, clf_paths, check_logits):
         export_torch(model, torch.zeros(2, 1, HEIGHT, WIDTH, dtype=torch.uint8), path, ['IMAGE'], ['LOGITS'],
                      keep_batchnorm=kind == 'grouped')
         if kind == 'grouped':   # its weights come back from training as fp16 (grouped.compact): stored as such
@@ -106,9 +124,11 @@ def export_all(args, fitted=None):
         parity_logits = max(parity_logits, parity(name, {'LOGITS': lg}, out, 1e-3, log, relative=True))
     build_combiner(post_path, members, len(CLASS_NAMES), good, final_temperature=t_final)
     onnx_post, _ = run_onnx(post_path, onnx_logits, ['PROBS', 'DEFECT_PROB'])
-    parity_probs = parity('thermal_ensemble', {'PROBS': probs, 'DEFECT_PROB': p_def[:, None]}, onnx_post, 1e-4, log)
+    parity_probs = parity('thermal_ensemble', {'PROBS': probs_check, 'DEFECT_PROB': p_def_check}, onnx_post, 1e-4, log)
     log(f'onnxruntime-node: {ms / len(va):.3f} ms per image at batch 256 (1 thread, all members)')
-    serve = serve_path_check(ds, va, yv, x[va], clf_paths, post_path, probs, p_def, ops, good)
+    serve = serve_path_check(ds, va, y[va], x[va], clf_paths, post_path, p_def_check[:, 0], ops, good)
+    if oof:   # the model trained on these images: its figures on them say nothing; the decode checks stand
+        serve = {k: v for k, v in serve.items() if k not in SERVE_FIGURES}
 
     repo = args.repo
     version = args.version or repo_writer.next_version(repo, 'thermal_ensemble')
@@ -179,6 +199,9 @@ def export_all(args, fitted=None):
                                  'input': drift.image_reference(x[tr])},
         'validation_metrics_json': {k: summary[k] for k in ['n', 'accuracy', 'macro_f1', 'auroc', 'ece',
                                                              'escape_rate', 'false_reject_rate']}
+                                    | ({'source': f"out of fold: each of the {summary['n']} development images "
+                                                  f"scored by the fold model of the same recipe that held it out "
+                                                  f"(the served model trained on all of them)"} if oof else {})
                                     | {'sharp_decoded': serve},
         'model_version_note': (f"components {', '.join(name for name, _, _ in specs)} and thermal_postprocess "
                                f'version {version}'),
@@ -194,7 +217,7 @@ def export_all(args, fitted=None):
               + [{'model': 'thermal_postprocess', 'inputs': {tensor: tensor.lower() for _, tensor, _ in specs},
                   'outputs': {'PROBS': 'PROBS', 'DEFECT_PROB': 'DEFECT_PROB'}}])
     from .card_text import render_card
-    text = render_card(ds=ds, hp=hp, specs=specs, n_train=len(tr), n_val=len(va), members=members, t_final=t_final, ops=ops,
+    text = render_card(ds=ds, hp=hp, specs=specs, n_train=len(tr), n_val=len(va), oof=oof, members=members, t_final=t_final, ops=ops,
                        thr=thr, summary=summary, ci=ci, uncal=uncal, singles=singles,
                        parity=(parity_logits, parity_probs), ms=ms / len(va), sizes=onnx_size, version=version,
                        params=params, models=models, serve=serve)

@@ -1,3 +1,5 @@
+import os
+
 from ..common.splits import with_fold
 from .train import HP, fit_model
 
@@ -8,6 +10,8 @@ def run(args):
         args.hp = dict(args.hp, device=args.device)
     if getattr(args, 'serve_members', None) is not None:
         args.hp = dict(args.hp, grouped=dict(args.hp['grouped'], serve_members=args.serve_members))
+    if getattr(args, 'all_dev', None):
+        args.hp = dict(args.hp, all_dev=os.path.abspath(args.all_dev))
     fitted = fit_model(args.data, args.ckpt_dir, args.hp)
     if args.stage == 'fit':
         return

@@ -104,6 +104,10 @@ def fit_model(data_dir, ckpt_dir, hp=HP):
     """Every ensemble member, in HP['members'] order: (ds, x, y, tr, va, models)."""
     ds, x, y = load(data_dir)
     tr, va = stratified_holdout(y, hp['n_folds'], hp['fold'], hp['seed'])
+    if hp.get('all_dev'):
+        # Every development image trains; `va` (fold 0's images, trained on) only feeds the export's parity and
+        # serve-path checks. Calibration and figures come from the five fold models (oof.py).
+        tr = np.arange(len(y))
     models = []
     for kind, spec in expand_members(hp):
         if kind == 'first':
