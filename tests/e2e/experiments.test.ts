@@ -1,37 +1,21 @@
 // Experiments through the gateway, against the embedded model-server: a second version of the visual fixture is
 // replayed on inspections the first decided, with API keys and roles, and the audit chain still verifies.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { RunningGateway } from '../../services/gateway/src/server';
 import {
-  GATEWAY_FIXTURES,
   ROLE_KEYS,
   ROLE_KEYS_ENV,
   bearer,
   datasetImages,
   postImage,
   startTestGateway,
+  twoVersionRepository,
 } from './gateway-harness';
 import { inCandidateShare } from '../../services/gateway/src/experiments';
 
 let gateway: RunningGateway;
 let url: string;
 let repository: string;
-
-/** The fixture repository with a version 2 (the same network) of the visual and electrical fixtures, every version
- * served. */
-function twoVersionRepository(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'experiments-repo-'));
-  fs.cpSync(GATEWAY_FIXTURES, dir, { recursive: true });
-  for (const name of ['visual_fixture', 'electrical_fixture']) {
-    const model = path.join(dir, name);
-    fs.cpSync(path.join(model, '1'), path.join(model, '2'), { recursive: true });
-    const config = path.join(model, 'config.pbtxt');
-    fs.writeFileSync(config, `version_policy: { all: {} }\n${fs.readFileSync(config, 'utf8')}`);
-  }
-  return dir;
-}
 
 /** Polls an experiment until it is no longer running. */
 async function finished(experimentId: string): Promise<Record<string, unknown>> {

@@ -122,3 +122,17 @@ export async function postInspectionJson(
     body: JSON.stringify(body),
   });
 }
+
+/** The fixture repository with a version 2 (the same network) of the visual and electrical fixtures, every version
+ * served: a temporary folder for the caller to remove. */
+export function twoVersionRepository(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'experiments-repo-'));
+  fs.cpSync(GATEWAY_FIXTURES, dir, { recursive: true });
+  for (const name of ['visual_fixture', 'electrical_fixture']) {
+    const model = path.join(dir, name);
+    fs.cpSync(path.join(model, '1'), path.join(model, '2'), { recursive: true });
+    const config = path.join(model, 'config.pbtxt');
+    fs.writeFileSync(config, `version_policy: { all: {} }\n${fs.readFileSync(config, 'utf8')}`);
+  }
+  return dir;
+}

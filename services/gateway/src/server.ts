@@ -254,6 +254,7 @@ export async function startGateway(
   });
   const port = (server.address() as AddressInfo).port;
   fieldGauges.start();
+  await experiments.startRunner(); // replays another gateway left (or this one, before a restart) go on here
   if (auth.open) {
     log.warn('no API_KEYS configured: accepting requests from loopback callers only (embedded default)');
   }

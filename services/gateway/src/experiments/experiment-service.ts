@@ -4,11 +4,13 @@
  * background through the normal inference path with the candidate version pinned, writing each item's decision as
  * it goes (the progress), and ends with a summary (agreement, decision transitions, figures on labelled items)
  * recorded with the experiment and in the audit trail. Replays touch no inspection record and stay out of the
- * drift windows. An experiment whose gateway stops is finished as failed ("interrupted"); one whose gateway died
- * shows as interrupted once its progress is older than `staleAfterMs`. Either way the recorded inspections are
- * unchanged and the experiment can simply be started again.
+ * drift windows. The gateway running a replay holds it through a lease that it renews while it runs; one that stops
+ * hands its replays back, and one that dies lets the lease run out. Every gateway looks for such replays at start and
+ * every few seconds, takes one over (audited as `experiment.resumed`) and goes on with the items not yet compared, so
+ * a replay outlives the gateway that started it. Items are recorded at most once whoever runs them.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { ConflictError, InputError, NotFoundError, findGatewayError } from '../domain/errors';
 import { indexFromCursor, indexPage } from '../domain/index-pages';
@@ -20,6 +22,7 @@ import type { Actor } from '../records/audit-types';
 import type { AuditStoreOptions } from '../records/audit-store';
 import type { Database } from '../records/db';
 import { isUuid } from '../records/uuid';
+import { every } from '../domain/periodic';
 import type { ModelContract } from '../routing';
 import type { ObjectStore } from '../storage/object-store';
 import type {
@@ -53,8 +56,12 @@ export interface ExperimentServiceDeps {
   /** Transient failures (Triton busy or down) are retried this many times, backing off from `retryBaseMs`. */
   maxRetries?: number;
   retryBaseMs?: number;
-  /** A running experiment without progress for this long is reported as interrupted (default 120 s). */
-  staleAfterMs?: number;
+  /** How long a replay stays held by its gateway without renewal (default 60 s); renewed every `checkSeconds`. */
+  leaseMs?: number;
+  /** How often the gateway renews its leases and looks for replays to take over (default 10 s). */
+  checkSeconds?: number;
+  /** Actor of the audit entries of replays taken over (default `{ name: 'experiment-runner', role: 'system' }`). */
+  systemActor?: Actor;
   /** A/B experiments: the router's splits, and the field figures that summarize them. */
   ab?: {
     splits: AbSplits;
@@ -80,7 +87,7 @@ export interface ExperimentView {
   candidateVersion: string;
   baselineVersion: string | null;
   filters: ExperimentFilters;
-  /** `interrupted`: still marked running, but no progress for a while (its gateway stopped). */
+  /** `interrupted`: still running, but no gateway holds it now (the next check of any gateway takes it over). */
   status: ExperimentRow['status'] | 'interrupted';
   total: number;
   done: number;
@@ -96,11 +103,88 @@ export interface ExperimentView {
 
 export class ExperimentService {
   private readonly running = new Map<string, Promise<void>>();
-  /** Experiments of this process that were cancelled: their workers stop before the next item. */
+  /**
+   * Replays this process must stop running without finishing them: cancelled (whoever cancelled recorded it) or
+   * held by another gateway now. Their workers stop before the next item.
+   */
   private readonly cancelled = new Set<string>();
   private stopping = false;
+  /** This process, as the holder of the replays it runs. */
+  readonly runner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private stopTimer: () => void = () => undefined;
 
   constructor(private readonly deps: ExperimentServiceDeps) {}
+
+  private get leaseMs(): number {
+    return this.deps.leaseMs ?? 60_000;
+  }
+
+  /** Takes over the replays no gateway holds, then renews and looks again every `checkSeconds`. */
+  async startRunner(): Promise<void> {
+    const warn = (err: unknown) =>
+      this.deps.log.warn({ err }, 'could not renew or take over replays; trying again');
+    this.stopTimer = every(this.deps.checkSeconds ?? 10, () => this.check(), warn);
+    await this.check().catch(warn);
+  }
+
+  /** Renews the leases of this process's replays (dropping those another gateway holds now), then takes over any
+   * replay whose lease has run out. */
+  async check(): Promise<void> {
+    const mine = [...this.running.keys()];
+    const held = await this.deps.store.renew(this.runner, mine, this.leaseMs);
+    for (const id of mine) {
+      if (!held.has(id) && this.running.has(id)) {
+        this.deps.log.warn({ experimentId: id }, 'replay no longer held by this gateway; stopping it here');
+        this.cancelled.add(id);
+      }
+    }
+    while (!this.stopping && (await this.takeOverOne()));
+  }
+
+  private async takeOverOne(): Promise<boolean> {
+    const actor = this.deps.systemActor ?? { name: 'experiment-runner', role: 'system' };
+    const taken = await this.deps.database.transaction(async (tx) => {
+      const found = await this.deps.store.takeOver(tx, this.runner, this.leaseMs);
+      if (!found) return undefined;
+      const { row, previousRunner } = found;
+      await storesIn(tx, this.deps.auditOptions).audit.append({
+        actor,
+        action: 'experiment.resumed',
+        entity: { type: 'experiment', id: row.id },
+        reason: `taken over from ${previousRunner ?? 'a gateway that stopped'}`,
+        payload: {
+          runner: this.runner,
+          previousRunner,
+          total: row.total,
+          done: row.done,
+          failed: row.failed,
+        },
+      });
+      return row;
+    });
+    if (!taken) return false;
+    let contract: ModelContract;
+    try {
+      contract = await this.deps.contracts.get(taken.model, taken.candidateVersion);
+    } catch (err) {
+      if (findGatewayError(err)?.code === 'not_found') {
+        const message = err instanceof Error ? err.message : String(err);
+        await this.finish(taken.id, actor, { error: `replay stopped: ${message}` });
+      } else {
+        // Triton unreachable from here for now: hand it back so that this or another gateway tries again.
+        this.deps.log.warn({ err, experimentId: taken.id }, 'cannot resume the replay yet; handing it back');
+        await this.deps.store.release(this.runner, taken.id);
+        return false;
+      }
+      return true;
+    }
+    this.deps.log.info(
+      { experimentId: taken.id, done: taken.done + taken.failed, total: taken.total },
+      'resuming a replay another gateway left',
+    );
+    this.launch(taken.id, contract, actor);
+    return true;
+  }
 
   async start(request: StartRequest, actor: Actor): Promise<{ experimentId: string; total: number }> {
     if (request.split) return this.startAb({ ...request, split: request.split }, actor);
@@ -123,6 +207,7 @@ export class ExperimentService {
         createdBy: actor.name,
         reason: request.reason,
       });
+      await this.deps.store.hold(tx, id, this.runner, this.leaseMs);
       if (created.total === 0) {
         throw new InputError(
           `no recorded inspections of model '${model}' decided by ` +
@@ -283,9 +368,10 @@ export class ExperimentService {
     return this.view(finished);
   }
 
-  /** Stops the replays: each finishes its item in flight, then its experiment is recorded as interrupted. */
+  /** Stops the replays: each finishes its item in flight, then is handed back for another gateway to go on with. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopTimer();
     await Promise.allSettled([...this.running.values()]);
   }
 
@@ -318,15 +404,14 @@ export class ExperimentService {
       while (go() && next < pending.length) {
         const item = pending[next++]!;
         const outcome = await this.decideItem(experiment, contract, item);
+        if (outcome === undefined) return; // stopping: the item stays pending for whoever goes on
         if (!(await store.recordItem(id, item.index, outcome))) stillRunning = false;
       }
     };
     await Promise.all(Array.from({ length: this.deps.concurrency ?? 2 }, worker));
     if (!stillRunning || this.cancelled.has(id)) return; // cancelled: whoever cancelled it has recorded that
-    if (this.stopping) {
-      await this.finish(id, actor, {
-        error: 'interrupted: the gateway stopped during the replay; start the experiment again',
-      });
+    if (this.stopping && (await store.items(id, 0, 1, { pendingOnly: true })).length > 0) {
+      await store.release(this.runner, id);
       return;
     }
     const items = await store.allItems(id);
@@ -344,6 +429,7 @@ export class ExperimentService {
         scores: Record<string, number>;
       }
     | { error: string }
+    | undefined
   > {
     const base = this.deps.retryBaseMs ?? 1000;
     for (let attempt = 0; ; attempt++) {
@@ -369,13 +455,10 @@ export class ExperimentService {
       } catch (err) {
         const domain = findGatewayError(err);
         const message = domain?.message ?? (err instanceof Error ? err.message : String(err));
-        if (
-          (domain && PERMANENT.has(domain.code)) ||
-          attempt >= (this.deps.maxRetries ?? 6) ||
-          this.stopping
-        ) {
+        if ((domain && PERMANENT.has(domain.code)) || attempt >= (this.deps.maxRetries ?? 6)) {
           return { error: message };
         }
+        if (this.stopping) return undefined; // a transient failure: left for the gateway that goes on
         await new Promise((resolve) => setTimeout(resolve, base * 2 ** attempt));
       }
     }
@@ -423,7 +506,7 @@ export class ExperimentService {
       r.kind === 'replay' &&
       r.status === 'running' &&
       !this.running.has(r.id) &&
-      Date.now() - r.updatedAt.getTime() > (this.deps.staleAfterMs ?? 120_000);
+      (r.leaseUntil === null || r.leaseUntil.getTime() < Date.now());
     return {
       experimentId: r.id,
       kind: r.kind,
@@ -443,7 +526,8 @@ export class ExperimentService {
       finishedAt: r.finishedAt?.toISOString() ?? null,
       summary: r.summary,
       error: stale
-        ? 'interrupted: no progress recorded for a while (its gateway stopped); start it again'
+        ? 'interrupted: no gateway holds it now (its gateway stopped); a running gateway takes it over within ' +
+          `${this.deps.checkSeconds ?? 10} s and goes on from item ${r.done + r.failed}`
         : r.error,
     };
   }

@@ -44,6 +44,9 @@ export interface ExperimentRow {
   finishedAt: Date | null;
   summary: ExperimentSummary | AbSummary | null;
   error: string | null;
+  /** Replays: the gateway process running it, and until when it holds it (null once handed back). */
+  runner: string | null;
+  leaseUntil: Date | null;
 }
 
 export interface ExperimentItem {
@@ -83,10 +86,15 @@ interface ExperimentDbRow {
   finished_at: Date | null;
   summary: ExperimentSummary | AbSummary | null;
   error: string | null;
+  runner: string | null;
+  lease_until: Date | null;
 }
 
 const COLUMNS = `id::text AS id, kind, split, model_name, candidate_version, baseline_version, filters, status, total, done, failed,
-  created_by, reason, created_at, updated_at, finished_at, summary, error`;
+  created_by, reason, created_at, updated_at, finished_at, summary, error, runner, lease_until`;
+
+/** `clock_timestamp()` plus a lease of $n milliseconds, in SQL. */
+const leaseEnd = (n: number) => `clock_timestamp() + $${n}::double precision * interval '1 millisecond'`;
 
 interface ItemDbRow {
   item_index: number;
@@ -283,6 +291,58 @@ export class ExperimentStore {
     return rows[0]?.status === 'running';
   }
 
+  /** Makes `runner` the holder of a replay for `leaseMs` from now. */
+  async hold(tx: Queryable, id: string, runner: string, leaseMs: number): Promise<void> {
+    await tx.query(`UPDATE experiments SET runner = $2, lease_until = ${leaseEnd(3)} WHERE id = $1::uuid`, [
+      id,
+      runner,
+      leaseMs,
+    ]);
+  }
+
+  /** Extends the leases `runner` still holds on running replays; returns the ids it still holds. */
+  async renew(runner: string, ids: string[], leaseMs: number): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.db.query<{ id: string }>(
+      `UPDATE experiments SET lease_until = ${leaseEnd(3)}
+       WHERE id = ANY($2::uuid[]) AND runner = $1 AND status = 'running' RETURNING id::text AS id`,
+      [runner, ids, leaseMs],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Hands a replay back (its gateway is stopping): any gateway may take it over at once. */
+  async release(runner: string, id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE experiments SET runner = NULL, lease_until = clock_timestamp()
+       WHERE id = $2::uuid AND runner = $1 AND status = 'running'`,
+      [runner, id],
+    );
+  }
+
+  /**
+   * Takes over the oldest running replay whose lease has run out (its gateway stopped or died), for `leaseMs`;
+   * undefined when there is none. Two gateways never take the same one (SKIP LOCKED, in the caller's transaction).
+   */
+  async takeOver(
+    tx: Queryable,
+    runner: string,
+    leaseMs: number,
+  ): Promise<{ row: ExperimentRow; previousRunner: string | null } | undefined> {
+    const { rows } = await tx.query<ExperimentDbRow & { previous_runner: string | null }>(
+      `UPDATE experiments e SET runner = $1, lease_until = ${leaseEnd(2)}
+         FROM (SELECT id, runner AS previous_runner FROM experiments
+               WHERE kind = 'replay' AND status = 'running'
+                 AND (lease_until IS NULL OR lease_until < clock_timestamp())
+               ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) orphan
+         WHERE e.id = orphan.id
+         RETURNING ${COLUMNS.replace('id::text AS id', 'e.id::text AS id')}, orphan.previous_runner`,
+      [runner, leaseMs],
+    );
+    const row = rows[0];
+    return row ? { row: toRow(row), previousRunner: row.previous_runner } : undefined;
+  }
+
   /**
    * Ends a running experiment: `completed` without an error, `failed` with one (a cancelled experiment keeps the
    * summary of what it compared). Undefined when it was no longer running: whoever ended it first wins.
@@ -327,6 +387,8 @@ function toRow(r: ExperimentDbRow): ExperimentRow {
     finishedAt: r.finished_at,
     summary: r.summary,
     error: r.error,
+    runner: r.runner,
+    leaseUntil: r.lease_until,
   };
 }
 

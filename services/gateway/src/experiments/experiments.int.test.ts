@@ -70,7 +70,7 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
   let service: ExperimentService;
   let api: { url: string; close(): Promise<void> };
 
-  const build = () =>
+  const build = (extra: Partial<ConstructorParameters<typeof ExperimentService>[0]> = {}) =>
     new ExperimentService({
       database: db,
       store: new ExperimentStore(db),
@@ -84,6 +84,7 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
       },
       log: pino({ level: 'silent' }),
       retryBaseMs: 5,
+      ...extra,
     });
 
   beforeAll(async () => {
@@ -443,25 +444,115 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     ]);
   });
 
-  it('a gateway that stops mid-replay records the experiment as interrupted', async () => {
+  /** The candidate's calls for one experiment, by item index. */
+  const callsOf = (id: string) =>
+    decider.calls
+      .map((c) => c.ctx.requestId)
+      .filter((r) => r.startsWith(`experiment-${id}-`))
+      .map((r) => Number(r.slice(`experiment-${id}-`.length)))
+      .sort((a, b) => a - b);
+  const auditOf = async (id: string) =>
+    (
+      await sql.query<{ action: string; actor: string; reason: string }>(
+        `SELECT action, actor_id AS actor, reason FROM audit_trail WHERE entity_id = $1 ORDER BY seq`,
+        [id],
+      )
+    ).rows;
+  const completed = (s: ExperimentService, id: string) =>
+    waitFor(`experiment ${id} to complete`, async () => {
+      const e = await s.get(id);
+      return e.status === 'completed' ? e : undefined;
+    });
+
+  it('a replay left by a gateway that stops is taken over by another and goes on from where it stopped', async () => {
     for (let i = 0; i < 4; i++)
       await recordInspection(`ok-stop-${i}`, { version: '5', decision: 'pass', lot: 'L-stop' });
     let release!: () => void;
     decider.gate = new Promise<void>((resolve) => (release = resolve));
     const { body } = await start({ candidateVersion: '6', lotId: 'L-stop' });
     const id = body.experimentId as string;
+    await waitFor('two items in flight', async () => (callsOf(id).length === 2 ? true : undefined));
     const stopped = service.stop();
     release();
     await stopped;
     decider.gate = undefined;
-    const e = await get(id);
-    expect(e).toMatchObject({ status: 'failed', error: expect.stringMatching(/^interrupted/) });
-    expect((e.done as number) + (e.failed as number)).toBeLessThan(4);
-    const audit = await sql.query<{ action: string }>(
-      `SELECT action FROM audit_trail WHERE entity_id = $1 ORDER BY seq`,
-      [id],
-    );
-    expect(audit.rows.map((r) => r.action)).toEqual(['experiment.started', 'experiment.failed']);
+    const left = await get(id);
+    expect(left).toMatchObject({
+      status: 'interrupted',
+      done: 2, // the two items in flight when it stopped; the others stay pending
+      failed: 0,
+      error: expect.stringContaining('takes it over within 10 s and goes on from item 2'),
+    });
+    expect(callsOf(id)).toEqual([0, 1]);
+
+    const other = build();
+    await other.startRunner();
+    const e = await completed(other, id);
+    await other.stop();
+    expect(e).toMatchObject({ total: 4, done: 4, failed: 0, summary: { compared: 4 } });
+    expect(callsOf(id)).toEqual([0, 1, 2, 3]); // each item decided once, whoever ran it
+    const audit = await auditOf(id);
+    expect(audit.map((r) => r.action)).toEqual([
+      'experiment.started',
+      'experiment.resumed',
+      'experiment.completed',
+    ]);
+    expect(audit[1]).toEqual({
+      action: 'experiment.resumed',
+      actor: 'experiment-runner',
+      reason: 'taken over from a gateway that stopped',
+    });
     service = build(); // afterAll stops this one
+  });
+
+  it('a live gateway keeps its replay by renewing the lease; one that died loses it when the lease runs out', async () => {
+    for (let i = 0; i < 3; i++)
+      await recordInspection(`ok-lease-${i}`, { version: '5', decision: 'pass', lot: 'L-lease' });
+    const actor = { name: 'mlops-ana', role: 'mlops' };
+    const request = {
+      model: 'visual_ensemble',
+      candidateVersion: '6',
+      filters: { lotId: 'L-lease', limit: 100 },
+      reason: 'lease',
+    };
+    let release!: () => void;
+    decider.gate = new Promise<void>((resolve) => (release = resolve));
+    const alive = build({ leaseMs: 300, checkSeconds: 0.05 });
+    await alive.startRunner();
+    const { experimentId } = await alive.start(request, actor);
+    const other = build({ leaseMs: 300, checkSeconds: 3600 });
+    await new Promise((r) => setTimeout(r, 700)); // more than two leases: renewed meanwhile
+    await other.check();
+    expect((await other.get(experimentId)).status).toBe('running');
+    release();
+    expect(await completed(alive, experimentId)).toMatchObject({ done: 3, failed: 0 });
+    await alive.stop();
+    expect((await auditOf(experimentId)).map((r) => r.action)).toEqual([
+      'experiment.started',
+      'experiment.completed',
+    ]);
+
+    // Same again, but this gateway never renews (as if it had died with items in flight).
+    decider.gate = new Promise<void>((resolve) => (release = resolve));
+    const dead = build({ leaseMs: 300, checkSeconds: 3600 });
+    const second = await dead.start({ ...request, reason: 'dies' }, actor);
+    await other.check();
+    expect((await other.get(second.experimentId)).status).toBe('running'); // still held
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await other.get(second.experimentId)).status).toBe('interrupted');
+    await other.check();
+    const audit = await auditOf(second.experimentId);
+    expect(audit.map((r) => r.action)).toEqual(['experiment.started', 'experiment.resumed']);
+    expect(audit[1]!.reason).toBe(`taken over from ${dead.runner}`);
+    release();
+    decider.gate = undefined;
+    // Both gateways ran its items for a while: each item still counts once.
+    expect(await completed(other, second.experimentId)).toMatchObject({
+      done: 3,
+      failed: 0,
+      summary: { compared: 3 },
+    });
+    await dead.check(); // it finds out that it no longer holds the replay
+    await Promise.all([other.stop(), dead.stop()]);
   });
 });
