@@ -99,6 +99,8 @@ export interface ExperimentView {
   finishedAt: string | null;
   summary: ExperimentRow['summary'];
   error: string | null;
+  /** A running replay: the gateway process holding it (host:pid:tag), null while no gateway does. */
+  runner: string | null;
 }
 
 export class ExperimentService {
@@ -529,6 +531,7 @@ export class ExperimentService {
         ? 'interrupted: no gateway holds it now (its gateway stopped); a running gateway takes it over within ' +
           `${this.deps.checkSeconds ?? 10} s and goes on from item ${r.done + r.failed}`
         : r.error,
+      runner: r.kind === 'replay' && r.status === 'running' && !stale ? r.runner : null,
     };
   }
 }

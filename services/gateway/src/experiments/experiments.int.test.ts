@@ -479,6 +479,7 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     const left = await get(id);
     expect(left).toMatchObject({
       status: 'interrupted',
+      runner: null,
       done: 2, // the two items in flight when it stopped; the others stay pending
       failed: 0,
       error: expect.stringContaining('takes it over within 10 s and goes on from item 2'),
@@ -523,7 +524,7 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     const other = build({ leaseMs: 300, checkSeconds: 3600 });
     await new Promise((r) => setTimeout(r, 700)); // more than two leases: renewed meanwhile
     await other.check();
-    expect((await other.get(experimentId)).status).toBe('running');
+    expect(await other.get(experimentId)).toMatchObject({ status: 'running', runner: alive.runner });
     release();
     expect(await completed(alive, experimentId)).toMatchObject({ done: 3, failed: 0 });
     await alive.stop();
@@ -544,6 +545,7 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     const audit = await auditOf(second.experimentId);
     expect(audit.map((r) => r.action)).toEqual(['experiment.started', 'experiment.resumed']);
     expect(audit[1]!.reason).toBe(`taken over from ${dead.runner}`);
+    expect((await dead.get(second.experimentId)).runner).toBe(other.runner);
     release();
     decider.gate = undefined;
     // Both gateways ran its items for a while: each item still counts once.
