@@ -165,6 +165,11 @@ export class ExperimentService {
       return row;
     });
     if (!taken) return false;
+    if (this.running.has(taken.id)) {
+      // Its own replay, whose lease ran out while this process was too busy to renew it: keep the loop running.
+      this.cancelled.delete(taken.id);
+      return true;
+    }
     let contract: ModelContract;
     try {
       contract = await this.deps.contracts.get(taken.model, taken.candidateVersion);
