@@ -41,6 +41,8 @@ export interface Dataset {
   featureNames?: string[];
   /** Items per class in the whole manifest, before any limit. */
   classCounts: Record<string, number>;
+  /** The distinct values of the manifest's `split` column (`dev`, `validation-fold0`…), if it has one. */
+  splits: string[];
   totalItems: number;
   /** The items to evaluate (a stratified subsample when a limit was given), in manifest order. */
   items: DatasetItem[];
@@ -65,6 +67,7 @@ const LABEL_COLUMNS = new Set(['label', 'class']);
 interface ManifestRow {
   path: string;
   class: string;
+  split: string | undefined;
   row: number | undefined;
   line: number;
 }
@@ -88,6 +91,7 @@ export async function loadDataset(dir: string, options: LoadOptions = {}): Promi
     manifestSha256: createHash('sha256').update(bytes).digest('hex'),
     kind: tabular ? 'measurements' : 'image',
     classCounts,
+    splits: [...new Set(rows.flatMap((r) => (r.split ? [r.split] : [])))].sort(),
     totalItems: rows.length,
     items: [],
   };
@@ -135,7 +139,7 @@ function parseCsv(text: string, source: string): CsvTable {
 
 function manifestRows(table: CsvTable): ManifestRow[] {
   const column = (name: string): number => table.header.indexOf(name);
-  const [pathAt, classAt, rowAt] = [column('path'), column('class'), column('row')];
+  const [pathAt, classAt, rowAt, splitAt] = [column('path'), column('class'), column('row'), column('split')];
   if (pathAt < 0 || classAt < 0) {
     throw new DatasetError(`manifest.csv needs 'path' and 'class' columns, has ${table.header.join(', ')}`);
   }
@@ -152,7 +156,8 @@ function manifestRows(table: CsvTable): ManifestRow[] {
         throw new DatasetError(`${where}: row '${text}' is not a positive integer`);
       row = Number(text);
     }
-    return { path: file, class: cls, row, line };
+    const split = splitAt < 0 ? undefined : (fields[splitAt] ?? '').trim() || undefined;
+    return { path: file, class: cls, row, split, line };
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Dataset } from './dataset';
-import { buildReport, defectProbabilityOf } from './report';
+import type { ModelContract } from '../routing';
+import { ALL_DEVELOPMENT, buildReport, defectProbabilityOf } from './report';
 import { formatSummary } from './summary-text';
 
 const LABELS = { classes: ['ok', 'bad'], goodClass: 'ok', defectClasses: ['bad'] };
@@ -10,11 +11,51 @@ const DATASET: Dataset = {
   manifestSha256: 'a'.repeat(64),
   kind: 'image',
   classCounts: { ok: 2, bad: 2, odd: 1 },
+  splits: [],
   totalItems: 5,
   items: [],
 };
 
 describe('buildReport', () => {
+  const input = (over: { contract?: ModelContract; dataset?: Dataset } = {}) => ({
+    tool: 'evaluate' as const,
+    model: { name: 'm', version: '3' },
+    endpoint: { model_server: '127.0.0.1:1' },
+    dataset: over.dataset ?? DATASET,
+    limit: undefined,
+    labels: LABELS,
+    labelsSource: 'the model contract',
+    mapping: {
+      matched: { ok: 'good' as const, bad: 'defect' as const },
+      unmatchedDatasetClasses: [],
+      modelClassesWithoutData: [],
+    },
+    run: { predictions: [], failures: [], seconds: 1 },
+    versionsSeen: {},
+    notes: [],
+    ...(over.contract ? { contract: over.contract } : {}),
+  });
+
+  it('says when a model that trained on every development image is scored on development items', () => {
+    const all = { trainingScope: ALL_DEVELOPMENT } as ModelContract;
+    const fold = { trainingScope: 'development images except fold 0 of 5' } as ModelContract;
+    const foldFolder = { ...DATASET, splits: ['validation-fold0'] };
+    const inSample =
+      /trained on all development images .*\(split validation-fold0\), so the figures are training-set/;
+    expect(buildReport(input({ contract: all, dataset: foldFolder })).notes).toEqual([
+      expect.stringMatching(inSample),
+    ]);
+    expect(
+      buildReport(input({ contract: all, dataset: { ...DATASET, splits: ['dev'] } })).notes,
+    ).toHaveLength(1);
+    // Held-out data, or a model that held this fold out: nothing to say.
+    expect(buildReport(input({ contract: all, dataset: { ...DATASET, splits: ['test'] } })).notes).toEqual(
+      [],
+    );
+    expect(buildReport(input({ contract: fold, dataset: foldFolder })).notes).toEqual([]);
+    expect(buildReport(input({ dataset: foldFolder })).notes).toEqual([]);
+  });
+
   const report = buildReport({
     tool: 'evaluate:gateway',
     model: { name: 'm', version: '3' },

@@ -123,6 +123,12 @@ export function buildReport(input: ReportInput): EvaluationReport {
       "this manifest's SHA-256 equals the model's training_manifest_sha256: the model was trained on these items, " +
         'so the figures are training-set figures, not held-out ones',
     );
+  } else if (trainedOnAllDevelopment(contract, dataset)) {
+    notes.push(
+      `the model trained on ${ALL_DEVELOPMENT} (its training_scope) and these are development items ` +
+        `(split ${dataset.splits.join(', ')}), so the figures are training-set figures, not held-out ones; ` +
+        'its cross-validated figures are in its MODEL_CARD.md',
+    );
   }
   return {
     tool: input.tool,
@@ -180,4 +186,15 @@ export function buildReport(input: ReportInput): EvaluationReport {
 function round(value: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/** The trainer's `training_scope` of a model that held no development image out. */
+export const ALL_DEVELOPMENT = 'all development images';
+
+/** A model trained on every development image, scored on development items (`dev`, or a trainer's fold folder). */
+function trainedOnAllDevelopment(contract: ModelContract | undefined, dataset: Dataset): boolean {
+  return (
+    contract?.trainingScope === ALL_DEVELOPMENT &&
+    dataset.splits.some((s) => s === 'dev' || s.startsWith('validation-fold'))
+  );
 }

@@ -133,6 +133,11 @@ export interface ModelContract {
   /** The trainer's rule in words, for the audit trail. */
   decisionRule?: string;
   trainingManifestSha256?: string;
+  /**
+   * `training_scope`: which images the model trained on, in the trainer's words; `all development images` means
+   * no development image is held out of it (so figures on them are in-sample).
+   */
+  trainingScope?: string;
   /** Reference distributions for drift monitoring, passed through unchanged. */
   driftReference?: JsonValue;
   /** SHA-256 (hex) of the canonical JSON of the whole ModelConfig. */

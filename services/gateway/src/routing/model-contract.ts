@@ -92,6 +92,7 @@ export function parseModelContract(
   const minSourceSide = section(() => parseMinSourceSide(params, modality));
   const decisionRule = section(() => params.raw('decision_rule'));
   const trainingManifestSha256 = section(() => parseManifestHash(params));
+  const trainingScope = section(() => params.raw('training_scope')?.trim() || undefined);
   const driftReference = section(() => params.json('drift_reference_json'));
   const normalizationNote = section(() => params.raw('normalization'));
   if (metadata !== undefined && input !== undefined && outputs !== undefined) {
@@ -132,6 +133,7 @@ export function parseModelContract(
   if (minSourceSide !== undefined) contract.minSourceSide = minSourceSide;
   if (decisionRule !== undefined) contract.decisionRule = decisionRule;
   if (trainingManifestSha256 !== undefined) contract.trainingManifestSha256 = trainingManifestSha256;
+  if (trainingScope !== undefined) contract.trainingScope = trainingScope;
   if (driftReference !== undefined) contract.driftReference = driftReference;
   return contract;
 }

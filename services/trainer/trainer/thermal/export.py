@@ -21,6 +21,7 @@ SEVERITY = {'Offline-Module': 'critical', 'Diode-Multi': 'critical', 'Diode': 'm
             'Shadowing': 'minor', 'Soiling': 'minor', 'Vegetation': 'minor'}
 
 
+ALL_DEV_SCOPE = 'all development images'
 SERVE_FIGURES = ('accuracy', 'macro_f1', 'auroc', 'escape_rate', 'false_reject_rate')
 
 
@@ -140,6 +141,9 @@ def export_all(args, fitted=None):
                                                                          float(models[0].pixel_std)),
     }
     common = {'modality': 'thermal', 'training_manifest_sha256': ds.manifest_sha256,
+              # `npm run evaluate` reads it to say when figures on development images are in-sample
+              'training_scope': (ALL_DEV_SCOPE if oof else
+                                 f"development images except fold {hp['fold']} of {hp['n_folds']}"),
               'training_dataset': 'infrared_solar_modules (InfraredSolarModules, Raptor Maps 2020, MIT)'}
     common.update(preprocessing)
     onnx_size = {}
