@@ -6,21 +6,24 @@
 // on the embedded model-server. Killing its process group kills the embedded model-server too, as a crashed
 // container would. Items that were in flight stay active in pg-boss until their expiry (30 s by default), then
 // the restarted gateway processes them again; the item transaction records each at most once.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../services/gateway/src/records/test-database';
+import {
+  FIXTURES,
+  REPO_ROOT,
+  assertBuilt,
+  freePort,
+  kill9,
+  sleep,
+  startGatewayProcess,
+  type GatewayProcess,
+} from './gateway-process';
 
 jest.setTimeout(600_000);
 
-const REPO_ROOT = path.resolve(__dirname, '../..');
-/** GATEWAY_BIN: another entry point with the same environment contract (for trying a build in progress). */
-const BIN = process.env.GATEWAY_BIN ?? path.join(REPO_ROOT, 'services/gateway/bin/gateway.js');
-const FIXTURES = path.join(REPO_ROOT, 'tests/fixtures/gateway_repository');
 const DATASET = path.resolve(REPO_ROOT, '../shared/datasets/magnetic_tile/images');
 const TOTAL = 500;
 
@@ -28,13 +31,10 @@ let database: TestDatabase;
 let sql: Client;
 let dataDir: string;
 let port: number;
-let gateway: ChildProcess | undefined;
-let output = '';
+let running: GatewayProcess | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(REPO_ROOT, 'services/gateway/dist/jobs/index.js'))) {
-    throw new Error('services/gateway/dist has no jobs module: run `npm run build` first');
-  }
+  assertBuilt();
   database = await createTestDatabase();
   sql = new Client({ connectionString: database.url });
   await sql.connect();
@@ -43,55 +43,22 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (gateway) await kill9(gateway);
+  if (running) await kill9(running.child);
   await sql?.end();
   await database?.drop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 const url = () => `http://127.0.0.1:${port}`;
+const output = () => running?.output() ?? '';
 
-async function startGateway(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN], {
-    cwd: REPO_ROOT,
-    // Its own process group, so that kill -9 reaches the embedded model-server as well.
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      MODEL_REPOSITORY: FIXTURES,
-      MODEL_ROUTES: 'visual:visual_fixture,thermal:thermal_fixture,electrical:electrical_fixture',
-      LOG_LEVEL: 'warn',
-    },
+const startGateway = () =>
+  startGatewayProcess(port, {
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    MODEL_REPOSITORY: FIXTURES,
+    MODEL_ROUTES: 'visual:visual_fixture,thermal:thermal_fixture,electrical:electrical_fixture',
   });
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const until = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${output}`);
-    const ok = await fetch(`${url()}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return child;
-    if (Date.now() > until) throw new Error(`gateway did not start:\n${output}`);
-    await sleep(200);
-  }
-}
-
-async function kill9(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  process.kill(-child.pid, 'SIGKILL');
-  await exited;
-}
 
 async function jobStatus(jobId: string): Promise<{ status: string; done: number; failed: number }> {
   const res = await fetch(`${url()}/v1/jobs/${jobId}`);
@@ -115,7 +82,7 @@ async function images(): Promise<Array<{ name: string; bytes: Buffer }>> {
 }
 
 it(`completes a ${TOTAL}-image job after the gateway is killed mid-job, with exactly ${TOTAL} decisions`, async () => {
-  gateway = await startGateway();
+  running = await startGateway();
   const form = new FormData();
   form.set('modality', 'visual');
   form.set('stationId', 'line-kill');
@@ -133,16 +100,16 @@ it(`completes a ${TOTAL}-image job after the gateway is killed mid-job, with exa
     await sleep(50);
     atKill = await jobStatus(jobId);
   }
-  await kill9(gateway);
-  gateway = undefined;
+  await kill9(running.child);
+  running = undefined;
   const recordedAtKill = await decisionsOf(jobId);
   expect(recordedAtKill).toBeLessThan(TOTAL);
 
-  gateway = await startGateway();
+  running = await startGateway();
   const until = Date.now() + 480_000;
   let final = await jobStatus(jobId);
   while (final.status !== 'completed' && final.status !== 'failed') {
-    if (Date.now() > until) throw new Error(`job did not complete: ${JSON.stringify(final)}\n${output}`);
+    if (Date.now() > until) throw new Error(`job did not complete: ${JSON.stringify(final)}\n${output()}`);
     await sleep(500);
     final = await jobStatus(jobId);
   }
@@ -182,17 +149,3 @@ async function decisionsOf(jobId: string): Promise<number> {
   );
   return rows[0]?.n ?? -1;
 }
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const p = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(p));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -8,13 +8,13 @@
 // (tests/e2e/gateway-harness.ts) and migrates the database at start, as in production.
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startTestGateway } from '../e2e/gateway-harness';
 import type { RunningGateway } from '../../services/gateway/src/server';
 import { withClient, withDatabase } from '../../services/gateway/src/records/test-database';
+import { freePort } from './gateway-process';
 
 jest.setTimeout(600_000);
 
@@ -55,18 +55,6 @@ async function stopPostgres(mode: 'fast' | 'immediate'): Promise<void> {
   const asRoot = process.getuid?.() === 0;
   await run(asRoot ? 'runuser' : pgCtl[0]!, asRoot ? ['-u', 'postgres', '--', ...pgCtl] : pgCtl.slice(1), {
     timeout: 120_000,
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const p = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(p));
-    });
   });
 }
 

@@ -82,4 +82,10 @@ describe('loadConfig', () => {
       loadConfig({ FIELD_ACCURACY_WINDOW_DAYS: '0', FIELD_ACCURACY_REFRESH_SECONDS: '1' }),
     ).toThrow(/FIELD_ACCURACY_WINDOW_DAYS[\s\S]*FIELD_ACCURACY_REFRESH_SECONDS/);
   });
+
+  it('leases a replay for 60 s unless told otherwise, and refuses a lease too short to renew', () => {
+    expect(loadConfig({}).experimentLeaseSeconds).toBe(60);
+    expect(loadConfig({ EXPERIMENT_LEASE_SECONDS: '5' }).experimentLeaseSeconds).toBe(5);
+    expect(() => loadConfig({ EXPERIMENT_LEASE_SECONDS: '1' })).toThrow(/EXPERIMENT_LEASE_SECONDS/);
+  });
 });

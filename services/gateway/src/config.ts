@@ -108,6 +108,7 @@ const schema = z.object({
   DRIFT_MIN_ITEMS: int(10, 1_000_000).optional(),
   FIELD_ACCURACY_WINDOW_DAYS: int(1, 3650).default(30),
   FIELD_ACCURACY_REFRESH_SECONDS: int(5, 86_400).default(60),
+  EXPERIMENT_LEASE_SECONDS: int(3, 3600).default(60),
 });
 
 export interface GatewayConfig {
@@ -147,6 +148,8 @@ export interface GatewayConfig {
   driftMinItems: number;
   /** The field-accuracy gauges score the decisions of the last `windowDays`, refreshed every `refreshSeconds`. */
   fieldAccuracy: { windowDays: number; refreshSeconds: number };
+  /** A replay's lease: how long a gateway that stopped renewing still holds it. Renewed every third of it, at most 10 s. */
+  experimentLeaseSeconds: number;
 }
 
 /** Modality → model; the trained ensembles in `triton-model-repo/` unless MODEL_ROUTES says otherwise. */
@@ -225,5 +228,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       windowDays: c.FIELD_ACCURACY_WINDOW_DAYS,
       refreshSeconds: c.FIELD_ACCURACY_REFRESH_SECONDS,
     },
+    experimentLeaseSeconds: c.EXPERIMENT_LEASE_SECONDS,
   };
 }

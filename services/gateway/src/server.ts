@@ -180,6 +180,8 @@ export async function startGateway(
     log: log.child({ component: 'experiments' }),
     auditOptions: { checkpointEvery: config.auditCheckpointEvery },
     ab: { splits: abSplits, accuracy: fieldAccuracy },
+    leaseMs: config.experimentLeaseSeconds * 1000,
+    checkSeconds: Math.min(10, config.experimentLeaseSeconds / 3),
   });
   const experimentRouters = experimentRoutes(experiments);
   const summaries = summaryRoutes(new RecordSummaries(records.db));
