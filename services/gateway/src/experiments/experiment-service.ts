@@ -145,46 +145,56 @@ export class ExperimentService {
 
   private async takeOverOne(): Promise<boolean> {
     const actor = this.deps.systemActor ?? { name: 'experiment-runner', role: 'system' };
-    const taken = await this.deps.database.transaction(async (tx) => {
-      const found = await this.deps.store.takeOver(tx, this.runner, this.leaseMs);
-      if (!found) return undefined;
-      const { row, previousRunner } = found;
-      await storesIn(tx, this.deps.auditOptions).audit.append({
-        actor,
-        action: 'experiment.resumed',
-        entity: { type: 'experiment', id: row.id },
-        reason: `taken over from ${previousRunner ?? 'a gateway that stopped'}`,
-        payload: {
-          runner: this.runner,
-          previousRunner,
-          total: row.total,
-          done: row.done,
-          failed: row.failed,
-        },
+    const later = new Error('not yet');
+    const outcome = await this.deps.database
+      .transaction(async (tx) => {
+        const found = await this.deps.store.takeOver(tx, this.runner, this.leaseMs);
+        if (!found) return undefined;
+        const { row, previousRunner } = found;
+        let contract: ModelContract;
+        try {
+          contract = await this.deps.contracts.get(row.model, row.candidateVersion);
+        } catch (err) {
+          if (findGatewayError(err)?.code !== 'not_found') {
+            // Triton unreachable from here for now: roll the take-over back (no audit entry); this or another
+            // gateway tries again at its next check.
+            this.deps.log.warn({ err, experimentId: row.id }, 'cannot resume the replay yet');
+            throw later;
+          }
+          return { row, gone: err instanceof Error ? err.message : String(err) };
+        }
+        await storesIn(tx, this.deps.auditOptions).audit.append({
+          actor,
+          action: 'experiment.resumed',
+          entity: { type: 'experiment', id: row.id },
+          reason: `taken over from ${previousRunner ?? 'a gateway that stopped'}`,
+          payload: {
+            runner: this.runner,
+            previousRunner,
+            total: row.total,
+            done: row.done,
+            failed: row.failed,
+          },
+        });
+        return { row, contract };
+      })
+      .catch((err: unknown) => {
+        if (err === later) return undefined;
+        throw err;
       });
-      return row;
-    });
-    if (!taken) return false;
+    if (outcome === undefined) return false;
+    const { row: taken } = outcome;
+    if (outcome.contract === undefined) {
+      // The candidate version is no longer in the repository: the replay cannot go on anywhere.
+      await this.finish(taken.id, actor, { error: `replay stopped: ${outcome.gone}` });
+      return true;
+    }
     if (this.running.has(taken.id)) {
       // Its own replay, whose lease ran out while this process was too busy to renew it: keep the loop running.
       this.cancelled.delete(taken.id);
       return true;
     }
-    let contract: ModelContract;
-    try {
-      contract = await this.deps.contracts.get(taken.model, taken.candidateVersion);
-    } catch (err) {
-      if (findGatewayError(err)?.code === 'not_found') {
-        const message = err instanceof Error ? err.message : String(err);
-        await this.finish(taken.id, actor, { error: `replay stopped: ${message}` });
-      } else {
-        // Triton unreachable from here for now: hand it back so that this or another gateway tries again.
-        this.deps.log.warn({ err, experimentId: taken.id }, 'cannot resume the replay yet; handing it back');
-        await this.deps.store.release(this.runner, taken.id);
-        return false;
-      }
-      return true;
-    }
+    const contract = outcome.contract;
     this.deps.log.info(
       { experimentId: taken.id, done: taken.done + taken.failed, total: taken.total },
       'resuming a replay another gateway left',

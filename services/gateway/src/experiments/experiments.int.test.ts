@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import pino from 'pino';
-import { ConflictError, UnavailableError, UndecodableImageError } from '../domain/errors';
+import { ConflictError, NotFoundError, UnavailableError, UndecodableImageError } from '../domain/errors';
 import { toHttpError } from '../http/error-mapping';
 import type { InspectionInput } from '../http/inspection-request';
 import type { DecidedInspection } from '../inspections/inspection-service';
@@ -556,5 +556,50 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     });
     await dead.check(); // it finds out that it no longer holds the replay
     await Promise.all([other.stop(), dead.stop()]);
+  });
+  it('leaves a replay for later while Triton cannot be reached, and fails it once its candidate is gone', async () => {
+    for (let i = 0; i < 3; i++)
+      await recordInspection(`ok-gone-${i}`, { version: '5', decision: 'pass', lot: 'L-gone' });
+    const actor = { name: 'mlops-ana', role: 'mlops' };
+    let release!: () => void;
+    decider.gate = new Promise<void>((resolve) => (release = resolve));
+    const dead = build({ leaseMs: 100, checkSeconds: 3600 });
+    const { experimentId } = await dead.start(
+      {
+        model: 'visual_ensemble',
+        candidateVersion: '6',
+        filters: { lotId: 'L-gone', limit: 100 },
+        reason: 'gone',
+      },
+      actor,
+    );
+    await new Promise((r) => setTimeout(r, 200)); // its lease runs out
+
+    const unreachable = build({
+      contracts: { get: () => Promise.reject(new UnavailableError('Triton is restarting')) },
+    });
+    await unreachable.check();
+    expect((await unreachable.get(experimentId)).status).toBe('interrupted'); // not taken: nothing audited
+    expect((await auditOf(experimentId)).map((r) => r.action)).toEqual(['experiment.started']);
+
+    const gone = build({
+      contracts: {
+        get: () =>
+          Promise.reject(new NotFoundError("model 'visual_ensemble' version 6 is not in the repository")),
+      },
+    });
+    await gone.check();
+    expect(await gone.get(experimentId)).toMatchObject({
+      status: 'failed',
+      error: "replay stopped: model 'visual_ensemble' version 6 is not in the repository",
+    });
+    expect((await auditOf(experimentId)).map((r) => r.action)).toEqual([
+      'experiment.started',
+      'experiment.failed',
+    ]);
+    release();
+    decider.gate = undefined;
+    await Promise.all([dead.stop(), unreachable.stop(), gone.stop()]);
+    expect((await gone.get(experimentId)).status).toBe('failed'); // the first gateway's items change nothing
   });
 });
