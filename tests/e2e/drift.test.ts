@@ -33,6 +33,7 @@ describe('drift monitoring of thermal_fixture', () => {
     expect([report.monitored, report.windowSize, report.minCount]).toEqual([true, 1000, 100]);
     expect(report.signals).toEqual(['defect_probability', 'pixel_mean', 'pixel_std']);
     expect(report.versions).toEqual([]);
+    expect(report.recorded).toMatchObject({ version: '1', items: 0, from: null, to: null });
   });
 
   it('reports insufficient data below 100 decisions', async () => {
@@ -43,6 +44,9 @@ describe('drift monitoring of thermal_fixture', () => {
       psi: null,
       reason: '60 of the 100 observations a PSI needs',
     });
+    const recorded = (await driftOf('thermal_fixture')).body.recorded!;
+    expect(recorded).toMatchObject({ version: '1', items: 60 });
+    expect(recorded.signals.defect_probability).toMatchObject({ status: 'insufficient_data', count: 60 });
   });
 
   it('reports PSI ~0 once online decisions and batch-job items fill the minimum', async () => {
@@ -87,6 +91,18 @@ describe('drift monitoring of thermal_fixture', () => {
       v.signals.defect_probability!.referenceMean!,
       4,
     );
+    // The records hold the same 120 defect probabilities, online and batch alike: the same histogram and PSI.
+    const recorded = body.recorded!;
+    expect(recorded).toMatchObject({ version: '1', items: 120 });
+    expect(Date.parse(recorded.to!)).toBeGreaterThanOrEqual(Date.parse(recorded.from!));
+    const live = v.signals.defect_probability!;
+    expect(recorded.signals.defect_probability).toMatchObject({
+      status: 'ok',
+      count: 120,
+      currentFractions: live.currentFractions,
+    });
+    expect(recorded.signals.defect_probability.psi).toBeCloseTo(live.psi!, 6);
+    expect(recorded.signals.defect_probability.currentMean).toBeCloseTo(live.currentMean!, 6);
   }, 120_000);
 
   it('exports the PSI and the window size to Prometheus', async () => {

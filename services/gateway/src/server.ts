@@ -23,7 +23,7 @@ import { RecordingSink } from './inspections/recording-sink';
 import { ModelLifecycle } from './models/model-lifecycle';
 import { modelRoutes } from './models/model-routes';
 import { VersionPins } from './models/version-pins';
-import { DriftMonitor, DriftService } from './drift';
+import { DriftMonitor, DriftService, PostgresRecordedScores } from './drift';
 import { AbSplits, ExperimentService, ExperimentStore, experimentRoutes } from './experiments';
 import { FieldAccuracy } from './quality/field-accuracy';
 import { ReviewQueue } from './reviews/review-queue';
@@ -168,7 +168,7 @@ export async function startGateway(
   // The drift report tells whether the version requests get by default (pinned or Triton's) is monitored.
   const served = { get: (model: string) => contracts.get(model, pins.get(model)) };
   const models = modelRoutes(lifecycle, {
-    drift: new DriftService(drift, lifecycle, served),
+    drift: new DriftService(drift, lifecycle, served, new PostgresRecordedScores(records.db)),
     accuracy: fieldAccuracy,
   });
   const experiments = new ExperimentService({

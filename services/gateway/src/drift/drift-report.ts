@@ -4,7 +4,9 @@
  * status. Built on request; nothing here runs per decision.
  */
 import type { DriftMonitor, MonitoredSignals, VersionWindow, WatchedSignal } from './drift-monitor';
-import type { DriftSignal } from './drift-reference';
+import type { DriftSignal, ReferenceDistribution } from './drift-reference';
+import type { RecordedScoreWindow } from './recorded-scores';
+import { SignalWindow } from './signal-window';
 import { PSI_DRIFT, PSI_WATCH, driftStatus, worstStatus, type DriftStatus } from './psi';
 
 export interface SignalDriftReport {
@@ -52,6 +54,40 @@ export interface DriftReport {
   thresholds: { watch: number; drift: number };
   /** Most recently observed first; empty until the model decides something. */
   versions: VersionDriftReport[];
+  /**
+   * The served version's defect probability over the last `windowSize` decisions recorded by every gateway replica
+   * (`versions` are this replica's in-memory windows). Absent when the served config has no reference for it.
+   */
+  recorded?: RecordedDriftReport;
+}
+
+export interface RecordedDriftReport {
+  version: string;
+  /** Recorded decisions in the window, and when the oldest and newest were recorded. */
+  items: number;
+  from: string | null;
+  to: string | null;
+  signals: { defect_probability: SignalDriftReport };
+}
+
+/** The recorded window of one version against the defect-probability reference, judged as the live windows are. */
+export function recordedDriftReport(
+  monitor: DriftMonitor,
+  version: string,
+  reference: ReferenceDistribution,
+  recorded: RecordedScoreWindow,
+): RecordedDriftReport {
+  const window = new SignalWindow(reference.edges, Math.max(1, recorded.values.length));
+  for (const v of recorded.values) window.add(v);
+  return {
+    version,
+    items: window.count,
+    from: recorded.from?.toISOString() ?? null,
+    to: recorded.to?.toISOString() ?? null,
+    signals: {
+      defect_probability: signalReport(monitor, { signal: 'defect_probability', reference, window }),
+    },
+  };
 }
 
 /** The served contract's view of drift: what it lets the monitor watch, or why it cannot be read. */

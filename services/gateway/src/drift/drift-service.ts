@@ -1,7 +1,8 @@
 import { NotFoundError } from '../domain/errors';
 import type { ModelContract } from '../routing';
 import type { DriftMonitor } from './drift-monitor';
-import { buildDriftReport, type DriftReport, type ServedReference } from './drift-report';
+import { buildDriftReport, recordedDriftReport, type DriftReport } from './drift-report';
+import type { RecordedScores } from './recorded-scores';
 
 /** The models in the repository (ModelLifecycle.list). */
 export interface ModelCatalog {
@@ -13,12 +14,16 @@ export interface ServedContracts {
   get(model: string): Promise<ModelContract>;
 }
 
-/** Answers `GET /v1/models/:name/drift` from the in-memory windows and the served contract. */
+/**
+ * Answers `GET /v1/models/:name/drift` from the in-memory windows and the served contract, and, given the records,
+ * from the defect probabilities every replica recorded for the served version.
+ */
 export class DriftService {
   constructor(
     private readonly monitor: DriftMonitor,
     private readonly catalog: ModelCatalog,
     private readonly contracts: ServedContracts,
+    private readonly recorded?: RecordedScores,
   ) {}
 
   /** The model's drift report; NotFoundError when the model is neither observed nor in the repository. */
@@ -27,10 +32,17 @@ export class DriftService {
       const known = (await this.catalog.list()).some((m) => m.name === model);
       if (!known) throw new NotFoundError(`model '${model}' is not in the repository`);
     }
-    const served: ServedReference = await this.contracts.get(model).then(
-      (contract) => ({ signals: this.monitor.signalsOf(contract) }),
-      (err: unknown) => ({ unreadable: err instanceof Error ? err.message : String(err) }),
-    );
-    return buildDriftReport(this.monitor, model, served);
+    const contract = await this.contracts
+      .get(model)
+      .catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+    if (typeof contract === 'string') return buildDriftReport(this.monitor, model, { unreadable: contract });
+    const signals = this.monitor.signalsOf(contract);
+    const report = buildDriftReport(this.monitor, model, { signals });
+    const reference = signals.signals.defect_probability;
+    if (this.recorded && reference && contract.version !== undefined) {
+      const window = await this.recorded.latest(model, contract.version, this.monitor.windowSize);
+      report.recorded = recordedDriftReport(this.monitor, contract.version, reference, window);
+    }
+    return report;
   }
 }

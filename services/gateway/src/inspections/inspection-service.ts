@@ -64,6 +64,8 @@ export interface DecidedInspection {
   preprocessing: Record<string, unknown>;
   thresholds: Record<string, unknown>;
   rawScores: Record<string, number[]>;
+  /** The calibrated defect probability the decision was taken on (recorded, for drift across replicas). */
+  defectProbability?: number;
 }
 
 /** Stores the inspected input and records the decision (decision + audit + outbox in one transaction). */
@@ -230,6 +232,7 @@ export class InspectionService {
         perClass: contract.thresholds,
       },
       rawScores: rawScores(contract, ran.outputs),
+      defectProbability: outcome.defectProbability,
     };
   }
 

@@ -56,6 +56,7 @@ export class RecordingSink implements DecisionSink {
       objectKey,
       decision: r.decision,
       scores: r.scores,
+      ...(decided.defectProbability === undefined ? {} : { defectProbability: decided.defectProbability }),
       defects: r.defects,
       thresholds: decided.thresholds,
       preprocessing: decided.preprocessing,

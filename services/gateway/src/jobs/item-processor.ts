@@ -197,6 +197,7 @@ function toDecision(job: JobRow, item: ItemRow, decided: DecidedInspection): Dec
     objectKey: item.objectKey,
     decision: r.decision,
     scores: r.scores,
+    ...(decided.defectProbability === undefined ? {} : { defectProbability: decided.defectProbability }),
     defects: r.defects,
     thresholds: decided.thresholds,
     preprocessing: decided.preprocessing,

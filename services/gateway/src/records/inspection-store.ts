@@ -18,6 +18,8 @@ export interface NewInspection {
   decision: Decision;
   /** Calibrated class probabilities, as returned to the client. */
   scores: Readonly<Record<string, number>>;
+  /** The calibrated defect probability the review band was applied to (absent on rows recorded before it was kept). */
+  defectProbability?: number;
   defects: readonly DefectReport[];
   thresholds: Readonly<Record<string, unknown>>;
   preprocessing: Readonly<Record<string, unknown>>;
@@ -53,6 +55,7 @@ export interface InspectionRow {
   object_key: string | null;
   decision: Decision;
   scores: Record<string, number>;
+  defect_probability: number | null;
   defects: DefectReport[];
   thresholds: Record<string, unknown>;
   preprocessing: Record<string, unknown>;
@@ -65,8 +68,8 @@ export interface InspectionRow {
 }
 
 const COLUMNS = `id::text AS id, request_id, station_id, lot_id, part_id, modality, model_name, model_version,
-  model_config_hash, input_sha256, object_key, decision, scores, defects, thresholds, preprocessing, timings,
-  actor_id, actor_role, job_id::text AS job_id, received_at, created_at`;
+  model_config_hash, input_sha256, object_key, decision, scores, defect_probability, defects, thresholds,
+  preprocessing, timings, actor_id, actor_role, job_id::text AS job_id, received_at, created_at`;
 
 export class PostgresInspectionStore implements InspectionStore {
   constructor(private readonly db: Queryable) {}
@@ -75,9 +78,9 @@ export class PostgresInspectionStore implements InspectionStore {
     const { rows } = await this.db.query<InspectionRow>(
       `INSERT INTO inspections (id, request_id, station_id, lot_id, part_id, modality, model_name,
          model_version, model_config_hash, input_sha256, object_key, decision, scores, defects, thresholds,
-         preprocessing, timings, actor_id, actor_role, job_id, received_at)
+         preprocessing, timings, actor_id, actor_role, job_id, received_at, defect_probability)
        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb, $15::jsonb,
-         $16::jsonb, $17::jsonb, $18, $19, $20::uuid, $21::timestamptz)
+         $16::jsonb, $17::jsonb, $18, $19, $20::uuid, $21::timestamptz, $22)
        RETURNING ${COLUMNS}`,
       [
         i.id,
@@ -101,6 +104,7 @@ export class PostgresInspectionStore implements InspectionStore {
         i.actor.role,
         i.jobId,
         i.receivedAt,
+        i.defectProbability ?? null,
       ],
     );
     const row = rows[0];
@@ -131,6 +135,7 @@ function toRecord(r: InspectionRow): InspectionRecord {
     objectKey: r.object_key,
     decision: r.decision,
     scores: r.scores,
+    ...(r.defect_probability === null ? {} : { defectProbability: r.defect_probability }),
     defects: r.defects,
     thresholds: r.thresholds,
     preprocessing: r.preprocessing,
