@@ -10,19 +10,16 @@
  * a replay outlives the gateway that started it. Items are recorded at most once whoever runs them.
  */
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { ConflictError, InputError, NotFoundError, findGatewayError } from '../domain/errors';
+import { ConflictError, InputError, NotFoundError } from '../domain/errors';
 import { indexFromCursor, indexPage } from '../domain/index-pages';
 import type { DecidedInspection } from '../inspections/inspection-service';
 import type { InspectionInput } from '../http/inspection-request';
-// Errors that can never succeed on retry are the batch jobs' list: the item keeps the message, the replay moves on.
-import { PERMANENT, storesIn } from '../jobs/item-processor';
+import { storesIn } from '../jobs/item-processor';
 import type { Actor } from '../records/audit-types';
 import type { AuditStoreOptions } from '../records/audit-store';
 import type { Database } from '../records/db';
 import { isUuid } from '../records/uuid';
-import { every } from '../domain/periodic';
 import type { ModelContract } from '../routing';
 import type { ObjectStore } from '../storage/object-store';
 import type {
@@ -33,6 +30,7 @@ import type {
   ExperimentStore,
 } from './experiment-store';
 import { summarize } from './experiment-summary';
+import { DEFAULT_LEASE_MS, ReplayRunner, vocabularyOf } from './replay-runner';
 import { summarizeAb, type AbSplits, type AbSummary } from './ab-routing';
 import type { FieldAccuracyReport } from '../quality/field-accuracy';
 
@@ -104,110 +102,32 @@ export interface ExperimentView {
 }
 
 export class ExperimentService {
-  private readonly running = new Map<string, Promise<void>>();
-  /**
-   * Replays this process must stop running without finishing them: cancelled (whoever cancelled recorded it) or
-   * held by another gateway now. Their workers stop before the next item.
-   */
-  private readonly cancelled = new Set<string>();
-  private stopping = false;
-  /** This process, as the holder of the replays it runs. */
-  readonly runner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private stopTimer: () => void = () => undefined;
+  private readonly replays: ReplayRunner;
 
-  constructor(private readonly deps: ExperimentServiceDeps) {}
+  constructor(private readonly deps: ExperimentServiceDeps) {
+    this.replays = new ReplayRunner(deps, (id, actor, outcome) => this.finish(id, actor, outcome));
+  }
 
-  private get leaseMs(): number {
-    return this.deps.leaseMs ?? 60_000;
+  /** This process, as the holder of the replays it runs (host:pid:tag). */
+  get runner(): string {
+    return this.replays.id;
   }
 
   /** Takes over the replays no gateway holds, then renews and looks again every `checkSeconds`. */
-  async startRunner(): Promise<void> {
-    const warn = (err: unknown) =>
-      this.deps.log.warn({ err }, 'could not renew or take over replays; trying again');
-    this.stopTimer = every(this.deps.checkSeconds ?? 10, () => this.check(), warn);
-    await this.check().catch(warn);
+  startRunner(): Promise<void> {
+    return this.replays.startRunner();
   }
 
-  /** Renews the leases of this process's replays (dropping those another gateway holds now), then takes over any
-   * replay whose lease has run out. */
-  async check(): Promise<void> {
-    const mine = [...this.running.keys()];
-    const held = await this.deps.store.renew(this.runner, mine, this.leaseMs);
-    for (const id of mine) {
-      if (!held.has(id) && this.running.has(id)) {
-        this.deps.log.warn({ experimentId: id }, 'replay no longer held by this gateway; stopping it here');
-        this.cancelled.add(id);
-      }
-    }
-    while (!this.stopping && (await this.takeOverOne()));
-  }
-
-  private async takeOverOne(): Promise<boolean> {
-    const actor = this.deps.systemActor ?? { name: 'experiment-runner', role: 'system' };
-    const later = new Error('not yet');
-    const outcome = await this.deps.database
-      .transaction(async (tx) => {
-        const found = await this.deps.store.takeOver(tx, this.runner, this.leaseMs);
-        if (!found) return undefined;
-        const { row, previousRunner } = found;
-        let contract: ModelContract;
-        try {
-          contract = await this.deps.contracts.get(row.model, row.candidateVersion);
-        } catch (err) {
-          if (findGatewayError(err)?.code !== 'not_found') {
-            // Triton unreachable from here for now: roll the take-over back (no audit entry); this or another
-            // gateway tries again at its next check.
-            this.deps.log.warn({ err, experimentId: row.id }, 'cannot resume the replay yet');
-            throw later;
-          }
-          return { row, gone: err instanceof Error ? err.message : String(err) };
-        }
-        await storesIn(tx, this.deps.auditOptions).audit.append({
-          actor,
-          action: 'experiment.resumed',
-          entity: { type: 'experiment', id: row.id },
-          reason: `taken over from ${previousRunner ?? 'a gateway that stopped'}`,
-          payload: {
-            runner: this.runner,
-            previousRunner,
-            total: row.total,
-            done: row.done,
-            failed: row.failed,
-          },
-        });
-        return { row, contract };
-      })
-      .catch((err: unknown) => {
-        if (err === later) return undefined;
-        throw err;
-      });
-    if (outcome === undefined) return false;
-    const { row: taken } = outcome;
-    if (outcome.contract === undefined) {
-      // The candidate version is no longer in the repository: the replay cannot go on anywhere.
-      await this.finish(taken.id, actor, { error: `replay stopped: ${outcome.gone}` });
-      return true;
-    }
-    if (this.running.has(taken.id)) {
-      // Its own replay, whose lease ran out while this process was too busy to renew it: keep the loop running.
-      this.cancelled.delete(taken.id);
-      return true;
-    }
-    const contract = outcome.contract;
-    this.deps.log.info(
-      { experimentId: taken.id, done: taken.done + taken.failed, total: taken.total },
-      'resuming a replay another gateway left',
-    );
-    this.launch(taken.id, contract, actor);
-    return true;
+  /** Renews this process's leases, then takes over any replay whose lease has run out. */
+  check(): Promise<void> {
+    return this.replays.check();
   }
 
   async start(request: StartRequest, actor: Actor): Promise<{ experimentId: string; total: number }> {
     if (request.split) return this.startAb({ ...request, split: request.split }, actor);
     const { model, candidateVersion } = request;
     const baselineVersion = request.baselineVersion ?? null;
-    if (this.stopping)
+    if (this.replays.isStopping)
       throw new InputError('the gateway is shutting down; start the experiment on another replica');
     if (baselineVersion === candidateVersion) {
       throw new InputError('the baseline and candidate versions are the same; nothing would be compared');
@@ -224,7 +144,7 @@ export class ExperimentService {
         createdBy: actor.name,
         reason: request.reason,
       });
-      await this.deps.store.hold(tx, id, this.runner, this.leaseMs);
+      await this.deps.store.hold(tx, id, this.runner, this.deps.leaseMs ?? DEFAULT_LEASE_MS);
       if (created.total === 0) {
         throw new InputError(
           `no recorded inspections of model '${model}' decided by ` +
@@ -245,7 +165,7 @@ export class ExperimentService {
       });
       return created;
     });
-    this.launch(id, contract, actor);
+    this.replays.launch(id, contract, actor);
     return { experimentId: id, total: row.total };
   }
 
@@ -346,7 +266,7 @@ export class ExperimentService {
         details: { status: row.status },
       });
     }
-    this.cancelled.add(row.id);
+    this.replays.cancel(row.id);
     const why = reason?.trim() || `cancelled by ${actor.name}`;
     const contract = await this.deps.contracts.get(row.model, row.candidateVersion).catch(() => undefined);
     const summary = summarize(await this.deps.store.allItems(row.id), vocabularyOf(contract));
@@ -356,7 +276,7 @@ export class ExperimentService {
       { error: `cancelled: ${why}`, summary },
       'experiment.cancelled',
     );
-    if (!this.running.has(row.id)) this.cancelled.delete(row.id); // run elsewhere: nothing here to stop
+    this.replays.settleCancel(row.id); // run elsewhere: nothing here to stop
     if (!finished) {
       const now = await this.find(row.id);
       throw new ConflictError(`experiment '${row.id}' already ${now.status}`, {
@@ -386,99 +306,8 @@ export class ExperimentService {
   }
 
   /** Stops the replays: each finishes its item in flight, then is handed back for another gateway to go on with. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.stopTimer();
-    await Promise.allSettled([...this.running.values()]);
-  }
-
-  private launch(id: string, contract: ModelContract, actor: Actor): void {
-    const run = this.replay(id, contract, actor)
-      .catch((err: unknown) => {
-        this.deps.log.error({ err, experimentId: id }, 'experiment failed');
-        const message = err instanceof Error ? err.message : String(err);
-        return this.finish(id, actor, { error: `replay stopped: ${message}` }).then(
-          () => undefined,
-          (e: unknown) =>
-            this.deps.log.error({ err: e, experimentId: id }, 'could not record the failed experiment'),
-        );
-      })
-      .finally(() => {
-        this.running.delete(id);
-        this.cancelled.delete(id);
-      });
-    this.running.set(id, run);
-  }
-
-  private async replay(id: string, contract: ModelContract, actor: Actor): Promise<void> {
-    const { store } = this.deps;
-    const experiment = await this.find(id);
-    const pending = await store.items(id, 0, experiment.total, { pendingOnly: true });
-    let next = 0;
-    let stillRunning = true;
-    const go = () => stillRunning && !this.stopping && !this.cancelled.has(id);
-    const worker = async () => {
-      while (go() && next < pending.length) {
-        const item = pending[next++]!;
-        const outcome = await this.decideItem(experiment, contract, item);
-        if (outcome === undefined) return; // stopping: the item stays pending for whoever goes on
-        if (!(await store.recordItem(id, item.index, outcome))) stillRunning = false;
-      }
-    };
-    await Promise.all(Array.from({ length: this.deps.concurrency ?? 2 }, worker));
-    if (!stillRunning || this.cancelled.has(id)) return; // cancelled: whoever cancelled it has recorded that
-    if (this.stopping && (await store.items(id, 0, 1, { pendingOnly: true })).length > 0) {
-      await store.release(this.runner, id);
-      return;
-    }
-    const items = await store.allItems(id);
-    await this.finish(id, actor, { summary: summarize(items, vocabularyOf(contract)) });
-  }
-
-  private async decideItem(
-    experiment: ExperimentRow,
-    contract: ModelContract,
-    item: ExperimentItem,
-  ): Promise<
-    | {
-        decision: DecidedInspection['result']['decision'];
-        top: string | null;
-        scores: Record<string, number>;
-      }
-    | { error: string }
-    | undefined
-  > {
-    const base = this.deps.retryBaseMs ?? 1000;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const bytes = await this.deps.objects.get(item.objectKey);
-        const decided = await this.deps.inspections.decide(
-          {
-            modality: contract.modality,
-            stationId: item.stationId,
-            lotId: item.lotId ?? undefined,
-            partId: item.partId ?? undefined,
-            model: experiment.model,
-            version: experiment.candidateVersion,
-            // Images are stored as uploaded; measurements as the JSON text their SHA-256 was taken of.
-            ...(contract.image
-              ? { image: { bytes, filename: undefined }, measurements: undefined }
-              : { image: undefined, measurements: parseMeasurements(bytes) }),
-          },
-          { requestId: `experiment-${experiment.id}-${item.index}`, observeDrift: false },
-        );
-        const scores = decided.result.scores;
-        return { decision: decided.result.decision, top: topClass(scores), scores };
-      } catch (err) {
-        const domain = findGatewayError(err);
-        const message = domain?.message ?? (err instanceof Error ? err.message : String(err));
-        if ((domain && PERMANENT.has(domain.code)) || attempt >= (this.deps.maxRetries ?? 6)) {
-          return { error: message };
-        }
-        if (this.stopping) return undefined; // a transient failure: left for the gateway that goes on
-        await new Promise((resolve) => setTimeout(resolve, base * 2 ** attempt));
-      }
-    }
+  stop(): Promise<void> {
+    return this.replays.stop();
   }
 
   /** Ends the experiment if it is still running, with its audit entry; undefined if it had already ended. */
@@ -522,7 +351,7 @@ export class ExperimentService {
     const stale =
       r.kind === 'replay' &&
       r.status === 'running' &&
-      !this.running.has(r.id) &&
+      !this.replays.runs(r.id) &&
       (r.leaseUntil === null || r.leaseUntil.getTime() < Date.now());
     return {
       experimentId: r.id,
@@ -549,29 +378,6 @@ export class ExperimentService {
       runner: r.kind === 'replay' && r.status === 'running' && !stale ? r.runner : null,
     };
   }
-}
-
-function parseMeasurements(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch {
-    throw new InputError('the stored measurements are not valid JSON');
-  }
-}
-
-function vocabularyOf(contract: ModelContract | undefined): {
-  goodClass: string | undefined;
-  classes: string[];
-} {
-  return { goodClass: contract?.goodClass, classes: contract?.classes ?? [] };
-}
-
-/** The highest-scoring class, ties to the first name: the rule `topClassOf` applies to the recorded side in SQL. */
-function topClass(scores: Record<string, number>): string | null {
-  let best: [string, number] | undefined;
-  for (const [k, v] of Object.entries(scores))
-    if (!best || v > best[1] || (v === best[1] && k < best[0])) best = [k, v];
-  return best?.[0] ?? null;
 }
 
 function describeFilters(f: ExperimentFilters): string {
