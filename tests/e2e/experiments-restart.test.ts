@@ -23,7 +23,7 @@ afterAll(() => {
 const env = { DATA_DIR: dataDir, MODEL_REPOSITORY: repository, API_KEYS: ROLE_KEYS_ENV };
 
 it('goes on with a replay after the gateway restarts', async () => {
-  const images = datasetImages('magnetic_tile', 'Free', 40);
+  const images = datasetImages('magnetic_tile', 'Free', 120);
   let first = await startTestGateway(env);
   let experimentId: string;
   try {
@@ -65,10 +65,10 @@ it('goes on with a replay after the gateway restarts', async () => {
     }
     expect(e).toMatchObject({
       status: 'completed',
-      total: 40,
-      done: 40,
+      total: 120,
+      done: 120,
       failed: 0,
-      summary: { compared: 40, agreement: 1 },
+      summary: { compared: 120, agreement: 1 },
     });
     const audit = (await (
       await fetch(`${first.url}/v1/audit?entityId=${experimentId}&order=asc`, {

@@ -275,8 +275,8 @@ export async function startGateway(
         log.info('shutting down: closing HTTP, draining batches');
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await jobs.stop();
-        await experiments.stop();
+        // Replays first (they only hand themselves back), alongside the jobs' drain.
+        await Promise.all([experiments.stop(), jobs.stop()]);
         await fieldGauges.stop();
         abSplits.stop();
         pins.stop();

@@ -373,7 +373,8 @@ export class ExperimentService {
       summary: r.summary,
       error: stale
         ? 'interrupted: no gateway holds it now (its gateway stopped); a running gateway takes it over within ' +
-          `${this.deps.checkSeconds ?? 10} s and goes on from item ${r.done + r.failed}`
+          `${this.deps.checkSeconds ?? 10} s and goes on from item ${r.done + r.failed} (if it stays interrupted, ` +
+          `no gateway can serve version ${r.candidateVersion} now: load it, or cancel the experiment)`
         : r.error,
       runner: r.kind === 'replay' && r.status === 'running' && !stale ? r.runner : null,
     };

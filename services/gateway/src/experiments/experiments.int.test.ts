@@ -557,7 +557,7 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     await dead.check(); // it finds out that it no longer holds the replay
     await Promise.all([other.stop(), dead.stop()]);
   });
-  it('leaves a replay for later while Triton cannot be reached, and fails it once its candidate is gone', async () => {
+  it('leaves a replay for later while its candidate cannot be served, until it can or someone cancels it', async () => {
     for (let i = 0; i < 3; i++)
       await recordInspection(`ok-gone-${i}`, { version: '5', decision: 'pass', lot: 'L-gone' });
     const actor = { name: 'mlops-ana', role: 'mlops' };
@@ -575,31 +575,33 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     );
     await new Promise((r) => setTimeout(r, 200)); // its lease runs out
 
-    const unreachable = build({
-      contracts: { get: () => Promise.reject(new UnavailableError('Triton is restarting')) },
-    });
-    await unreachable.check();
-    expect((await unreachable.get(experimentId)).status).toBe('interrupted'); // not taken: nothing audited
+    // Triton unreachable, or the version not (or no longer) loaded: not taken, nothing audited.
+    for (const err of [
+      new UnavailableError('Triton is restarting'),
+      new NotFoundError("model 'visual_ensemble' version 6 is not loaded"),
+    ]) {
+      const cannot = build({ contracts: { get: () => Promise.reject(err) } });
+      await cannot.check();
+      expect(await cannot.get(experimentId)).toMatchObject({
+        status: 'interrupted',
+        runner: null,
+        error: expect.stringContaining(
+          'no gateway can serve version 6 now: load it, or cancel the experiment',
+        ),
+      });
+      await cannot.stop();
+    }
     expect((await auditOf(experimentId)).map((r) => r.action)).toEqual(['experiment.started']);
 
-    const gone = build({
-      contracts: {
-        get: () =>
-          Promise.reject(new NotFoundError("model 'visual_ensemble' version 6 is not in the repository")),
-      },
-    });
-    await gone.check();
-    expect(await gone.get(experimentId)).toMatchObject({
-      status: 'failed',
-      error: "replay stopped: model 'visual_ensemble' version 6 is not in the repository",
-    });
+    const cancelled = await build().cancel(experimentId, actor, 'version 6 was withdrawn');
+    expect(cancelled).toMatchObject({ status: 'failed', error: 'cancelled: version 6 was withdrawn' });
     expect((await auditOf(experimentId)).map((r) => r.action)).toEqual([
       'experiment.started',
-      'experiment.failed',
+      'experiment.cancelled',
     ]);
     release();
     decider.gate = undefined;
-    await Promise.all([dead.stop(), unreachable.stop(), gone.stop()]);
-    expect((await gone.get(experimentId)).status).toBe('failed'); // the first gateway's items change nothing
+    await dead.stop();
+    expect((await service.get(experimentId)).status).toBe('failed'); // the first gateway's items change nothing
   });
 });

@@ -102,13 +102,11 @@ export class ReplayRunner {
         try {
           contract = await this.deps.contracts.get(row.model, row.candidateVersion);
         } catch (err) {
-          if (findGatewayError(err)?.code !== 'not_found') {
-            // Triton unreachable from here for now: roll the take-over back (no audit entry); this or another
-            // gateway tries again at its next check.
-            this.deps.log.warn({ err, experimentId: row.id }, 'cannot resume the replay yet');
-            throw later;
-          }
-          return { row, gone: err instanceof Error ? err.message : String(err) };
+          // The candidate cannot be served from here now (Triton unreachable, the version still loading or
+          // unloaded): roll the take-over back, with no audit entry; this or another gateway tries again at its
+          // next check, and the replay shows as interrupted until one can (or someone cancels it).
+          this.deps.log.warn({ err, experimentId: row.id }, 'cannot resume the replay yet');
+          throw later;
         }
         await storesIn(tx, this.deps.auditOptions).audit.append({
           actor,
@@ -130,18 +128,12 @@ export class ReplayRunner {
         throw err;
       });
     if (outcome === undefined) return false;
-    const { row: taken } = outcome;
-    if (outcome.contract === undefined) {
-      // The candidate version is no longer in the repository: the replay cannot go on anywhere.
-      await this.finish(taken.id, actor, { error: `replay stopped: ${outcome.gone}` });
-      return true;
-    }
+    const { row: taken, contract } = outcome;
     if (this.running.has(taken.id)) {
       // Its own replay, whose lease ran out while this process was too busy to renew it: keep the loop running.
       this.cancelled.delete(taken.id);
       return true;
     }
-    const contract = outcome.contract;
     this.deps.log.info(
       { experimentId: taken.id, done: taken.done + taken.failed, total: taken.total },
       'resuming a replay another gateway left',
