@@ -4,6 +4,7 @@ import type { DecisionRecorder } from '../records';
 import type { ObjectStore } from '../storage/object-store';
 import { detectFormat } from '../preprocess';
 import type { DecidedInspection, DecisionSink } from './inspection-service';
+import { decisionToRecord } from './decision-record';
 
 const MIME: Record<string, string> = {
   jpeg: 'image/jpeg',
@@ -27,7 +28,6 @@ export class RecordingSink implements DecisionSink {
     decided: DecidedInspection,
     ctx: { principal: Principal; jobId: string | null },
   ): Promise<void> {
-    const r = decided.result;
     let objectKey: string | null = null;
     if (decided.input) {
       const type =
@@ -44,27 +44,12 @@ export class RecordingSink implements DecisionSink {
             });
       }
     }
-    await this.recorder.recordDecision({
-      id: r.inspectionId,
-      requestId: r.requestId,
-      stationId: r.stationId,
-      lotId: r.lotId,
-      partId: r.partId,
-      modality: r.modality,
-      model: { name: r.model.name, version: r.model.version, configHash: decided.configHash },
-      inputSha256: decided.inputSha256,
-      objectKey,
-      decision: r.decision,
-      scores: r.scores,
-      ...(decided.defectProbability === undefined ? {} : { defectProbability: decided.defectProbability }),
-      defects: r.defects,
-      thresholds: decided.thresholds,
-      preprocessing: decided.preprocessing,
-      timings: r.timings,
-      actor: { name: ctx.principal.name, role: ctx.principal.role },
-      jobId: ctx.jobId,
-      receivedAt: r.receivedAt,
-      rawScores: decided.rawScores,
-    });
+    await this.recorder.recordDecision(
+      decisionToRecord(decided, {
+        objectKey,
+        actor: { name: ctx.principal.name, role: ctx.principal.role },
+        jobId: ctx.jobId,
+      }),
+    );
   }
 }

@@ -21,6 +21,7 @@ import type { ObjectStore } from '../storage/object-store';
 import type { JobCompletion } from './job-completion';
 import { FINAL_ITEM_STATUSES, type ItemRow, type JobRow, type JobStore } from './job-store';
 import type { ItemMessage } from './job-queue';
+import { decisionToRecord } from '../inspections/decision-record';
 
 /** Routing, preprocessing, inference and postprocessing of one item (InspectionService.decide). */
 export interface ItemDecider {
@@ -183,28 +184,10 @@ function toInput(job: JobRow, item: ItemRow, bytes: Buffer): InspectionInput {
 }
 
 function toDecision(job: JobRow, item: ItemRow, decided: DecidedInspection): DecisionToRecord {
-  const r = decided.result;
-  return {
-    id: r.inspectionId,
-    requestId: r.requestId,
-    stationId: r.stationId,
-    lotId: r.lotId,
-    partId: r.partId,
-    modality: r.modality,
-    model: { name: r.model.name, version: r.model.version, configHash: decided.configHash },
-    inputSha256: decided.inputSha256,
-    // The item's bytes are already stored under their SHA-256: the key names exactly what was inspected.
+  // The item's bytes are already stored under their SHA-256: the key names exactly what was inspected.
+  return decisionToRecord(decided, {
     objectKey: item.objectKey,
-    decision: r.decision,
-    scores: r.scores,
-    ...(decided.defectProbability === undefined ? {} : { defectProbability: decided.defectProbability }),
-    defects: r.defects,
-    thresholds: decided.thresholds,
-    preprocessing: decided.preprocessing,
-    timings: r.timings,
     actor: { name: job.createdBy, role: job.options.actorRole },
     jobId: job.id,
-    receivedAt: r.receivedAt,
-    rawScores: decided.rawScores,
-  };
+  });
 }
