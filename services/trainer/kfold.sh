@@ -5,9 +5,10 @@
 # writes the held-out fold as a dataset folder, scores it with `npm run evaluate` on a model-server started on the
 # scratch repository; then prints mean ± sd over the folds with `npm run evaluate:folds`.
 # A fold whose scratch repository already holds the ensemble is not trained again. THREADS (default 1) as for
-# `trainer train --threads`. REPO_<k>=DIR scores fold k on an existing repository instead, e.g.
-# REPO_0=$PWD/triton-model-repo for the shipped visual models (trained without fold 0; the shipped thermal model
-# trained on every fold and is refused as a fold's model).
+# `trainer train --threads`. REPO_<k>=DIR scores fold k on an existing repository instead. The shipped visual and
+# thermal models trained on every development image (`trainer train --all-dev`), so they are refused as a fold's
+# model; their fold models are the ones this script trains (visual: WORK/visual-f<k>-repo, which is also the layout
+# `trainer train visual --all-dev WORK` reads).
 # SPLIT=tile (visual only) holds out folds grouped by tile instead, for figures on tiles never seen; its default
 # WORK is /tmp/kfold-tile, and no fold of it is the shipped model's.
 # MEMBERS_FROM=DIR (thermal only): take each fold's trained grouped member from DIR/thermal_members_f<k>.pt (the
@@ -46,9 +47,9 @@ for k in "${folds[@]}"; do
     mkdir -p "$work/f$k/thermal"
     cp "$src" "$work/f$k/thermal/thermal_members.pt"
   fi
-  if [ "$modality" = thermal ] && grep -qs 'out of fold' "$repo/$model/config.pbtxt"; then
+  if grep -s -A1 'key: "training_scope"' "$repo/$model/config.pbtxt" | grep -q 'all development images'; then
     echo "kfold.sh: $repo/$model trained on every development image (--all-dev), so fold $k is not held out of it;" \
-      "score the fold models instead (MEMBERS_FROM=DIR, without REPO_$k)" >&2
+      "score the fold models instead ($([ "$modality" = thermal ] && echo 'MEMBERS_FROM=DIR, ')without REPO_$k)" >&2
     exit 2
   fi
   if [ ! -f "$repo/$model/config.pbtxt" ]; then   # written last: its presence means the fold is trained

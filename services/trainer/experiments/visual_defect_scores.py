@@ -15,23 +15,15 @@ validation folder (`trainer split visual --fold K --out DIR`).
 import argparse
 import json
 import os
-import re
 
 import numpy as np
 from scipy.special import softmax
 
+from trainer.common.repo_config import string_parameter  # noqa: F401 (tests import it from here)
 from trainer.visual.data import CLASS_NAMES, GOOD_CLASS
 
 FREE_INDEX = CLASS_NAMES.index(GOOD_CLASS)
 EPS = 1e-7
-
-
-def string_parameter(config_text, key):
-    """The string_value of parameter `key` in a config.pbtxt (protobuf text format, backslash escapes)."""
-    m = re.search(r'key:\s*"' + re.escape(key) + r'"\s*value:\s*\{\s*string_value:\s*("(?:[^"\\]|\\.)*")', config_text)
-    if m is None:
-        raise KeyError(f'no parameter {key!r}')
-    return json.loads(m.group(1).replace('\\n', '\n'))
 
 
 def ensemble_members(repo, ensemble='visual_ensemble'):

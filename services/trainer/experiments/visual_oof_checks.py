@@ -22,6 +22,7 @@ import numpy as np
 
 from experiments.visual_defect_scores import ensemble_members, member_tensors
 from trainer.__main__ import REPO_ROOT
+from trainer.common.repo_config import newest_model_file
 from trainer.visual.data import CLASS_NAMES, GOOD_CLASS
 from trainer.visual.tiles import file_number, label_conflicts, load_gray, match_groups, same_tile, signatures
 
@@ -54,11 +55,11 @@ def fold_of(y, n_folds, seed):
 
 
 def model_file(repo, name):
-    """The newest numbered version's model.onnx of `name` in a model repository."""
-    versions = [int(v) for v in os.listdir(os.path.join(repo, name)) if v.isdigit()]
-    if not versions:
-        raise SystemExit(f'{repo}/{name} has no numbered version')
-    return os.path.join(repo, name, str(max(versions)), 'model.onnx')
+    """The newest numbered version's model.onnx of `name` in a model repository (exits when there is none)."""
+    try:
+        return newest_model_file(repo, name)
+    except FileNotFoundError as e:
+        raise SystemExit(str(e))
 
 
 def score_folds(repos, images, fold):

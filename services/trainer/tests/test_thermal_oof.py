@@ -13,8 +13,7 @@ from test_cli import refusal  # noqa: E402
 
 
 class AllDevCliTest(unittest.TestCase):
-    def test_all_dev_is_thermal_only_and_excludes_a_fold(self):
-        self.assertIn('--all-dev applies to the thermal model only', refusal(['train', 'visual', '--all-dev', '/x']))
+    def test_all_dev_excludes_a_fold(self):
         self.assertIn('--all-dev trains on every fold', refusal(['train', 'thermal', '--all-dev', '/x', '--fold', '1']))
 
 

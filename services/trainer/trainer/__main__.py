@@ -32,9 +32,10 @@ def main(argv=None):
                    "the CPU)")
     t.add_argument('--serve-members', type=int, help="thermal: serve only the first K of the grouped member's "
                    "networks (cheaper on a CPU; default: all)")
-    t.add_argument('--all-dev', metavar='FOLDS_DIR', help="thermal: train the grouped member on every development "
-                   "image; calibration, operating point and figures come from the five fold models of the same recipe "
-                   "(FOLDS_DIR/thermal_members_f0.pt ... f4.pt), each scoring the images it did not train on")
+    t.add_argument('--all-dev', metavar='FOLDS_DIR', help="image models: train on every development image; "
+                   "calibration, operating point and figures come from the five fold models of the same recipe, each "
+                   "scoring the images it did not train on. Thermal: FOLDS_DIR/thermal_members_f0.pt ... f4.pt; "
+                   "visual: FOLDS_DIR/visual-f0-repo ... visual-f4-repo (the scratch repositories kfold.sh writes)")
     t.add_argument('--split', choices=['stratified', 'tile'], help="visual: 'tile' keeps every tile's exposures on "
                    "one side of the split (folds for tiles never seen; default 'stratified', the shipped models)")
     v = sub.add_parser('split', help='write the validation fold of an image dataset as a dataset folder (symlinks)')
@@ -44,7 +45,11 @@ def main(argv=None):
     v.add_argument('--fold', type=int, default=0, help='which of the 5 stratified folds (default 0)')
     v.add_argument('--split', choices=['stratified', 'tile'], help="visual: the split the model was trained with")
     args = p.parse_args(argv)
-    for flag in ('device', 'serve_members', 'all_dev'):
+    if getattr(args, 'all_dev', None) is not None and args.modality == 'electrical':
+        p.error('--all-dev applies to the image models (the electrical model reports repeated k-fold itself)')
+    if getattr(args, 'all_dev', None) is not None and args.split is not None:
+        p.error('--all-dev trains on every image whatever the split; leave --split out')
+    for flag in ('device', 'serve_members'):
         if getattr(args, flag, None) is not None and args.modality != 'thermal':
             p.error(f"--{flag.replace('_', '-')} applies to the thermal model only")
     if getattr(args, 'device', None) is not None and args.device.startswith('cuda'):

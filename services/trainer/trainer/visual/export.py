@@ -12,6 +12,7 @@ from ..common.flip_mean import FlipMean
 from ..common.log import log
 from ..common.onnx_check import export_torch, parity, run_onnx
 from .data import CLASS_NAMES, DEFECT_CLASSES, GOOD_CLASS, SIZE
+from .oof import ALL_DEV_SCOPE
 from .train import HP, SERVE_KEY
 
 TARGET_RECALL = 0.98
@@ -94,31 +95,51 @@ def fit_combination(all_logits, yv, patch_tensors, bias_class_names, weights=WEI
     return {'ta': ta, 'tps': tps, 'w_seg': w_seg, 'members': members, 't_final': t_final, 'class_bias': class_bias}
 
 
+def calibration_set(hp, ds, images, masks, y, va, seg, patches, check_logits, heat_check):
+    """What the combiner, operating point and every figure are taken from: the validation part's outputs of the
+    networks being exported, or, for a model trained on every image (hp['all_dev']), each development image's
+    outputs from the fold model that held it out (oof.py). A dict: logits and logits_pil (per member, sharp- and
+    PIL-resized pixels), heatmaps, labels, masks, and oof (None, or the out-of-fold report)."""
+    if not hp.get('all_dev'):
+        xp = images['lanczos3'][va]
+        return {'logits': check_logits, 'logits_pil': [outputs(seg, xp)[0]] + [outputs(m, xp)[0] for _, _, m in patches],
+                'heatmaps': heat_check, 'labels': y[va], 'masks': masks[va], 'oof': None}
+    from .oof import oof_outputs
+    members = [('visual_segnet', 'LOGITS_SEG')] + [(name, tensor) for name, tensor, _ in patches]
+    views = {SERVE_KEY: images[SERVE_KEY], 'lanczos3': images['lanczos3']}
+    logits, heat, accs = oof_outputs(views, y, hp, hp['all_dev'], members, ds.manifest_sha256)
+    return {'logits': logits[SERVE_KEY], 'logits_pil': logits['lanczos3'], 'heatmaps': heat, 'labels': y,
+            'masks': masks, 'oof': {'folds_dir': hp['all_dev'], 'fold_accuracy': accs, 'n_check': len(va)}}
+
+
 def export_all(args, fitted):
     ds, images, masks, y, tr, va, seg, patch, extra = fitted
     flips = getattr(args, 'hp', HP).get('flip_tta') or ()
     if flips:   # every classifier's graph averages its outputs over the image and these flips of it
         seg, patch = FlipMean(seg, flips).eval(), FlipMean(patch, flips).eval()
         extra = [(s, FlipMean(m, flips).eval()) for s, m in extra]
+    hp = getattr(args, 'hp', HP)
     good = CLASS_NAMES.index(GOOD_CLASS)
-    xv, yv = images[SERVE_KEY][va], y[va]
-    la, heat = outputs(seg, xv)
+    xv = images[SERVE_KEY][va]
     # Classifier members after the SegNet: (served model name, combiner input, network).
     patches = [('visual_patchnet', 'LOGITS_PATCH', patch)] + [(s['name'], s['tensor'], m) for s, m in extra]
-    lps = [outputs(m, xv)[0] for _, _, m in patches]
-    all_logits = [la] + lps
-    fit = fit_combination(all_logits, yv, [tensor for _, tensor, _ in patches],
-                          getattr(args, 'hp', HP).get('class_bias', []))
+    la_check, heat_check = outputs(seg, xv)                       # the exported networks' own outputs on `va`
+    check_logits = [la_check] + [outputs(m, xv)[0] for _, _, m in patches]
+    figures = calibration_set(hp, ds, images, masks, y, va, seg, patches, check_logits, heat_check)
+    all_logits, yv, oof = figures['logits'], figures['labels'], figures['oof']
+    la, lps, heat = all_logits[0], all_logits[1:], figures['heatmaps']
+    fit = fit_combination(all_logits, yv, [tensor for _, tensor, _ in patches], hp.get('class_bias', []))
     ta, tps, w_seg, members, t_final, class_bias = (fit[k] for k in ('ta', 'tps', 'w_seg', 'members', 't_final',
                                                                      'class_bias'))
     tb = tps[0]
     probs, p_def = combine_numpy(all_logits, members, good, t_final, class_bias)
     p_def = p_def[:, 0]
-    # The thresholds must also hold on the same validation images resized by PIL's Lanczos filter (a pixel-level
-    # perturbation of about 2 grey levels on average), so that no validation decision rests on resampler rounding.
-    xp = images['lanczos3'][va]
-    p_def_pil = combine_numpy([outputs(seg, xp)[0]] + [outputs(m, xp)[0] for _, _, m in patches], members, good,
-                              t_final, class_bias)[1][:, 0]
+    probs_check, p_def_check = combine_numpy(check_logits, members, good, t_final, class_bias)
+    p_def_check = p_def_check[:, 0]
+    # The thresholds must also hold on the same images resized by PIL's Lanczos filter (a pixel-level perturbation
+    # of about 2 grey levels on average), so that no decision rests on resampler rounding.
+    probs_pil, p_def_pil = combine_numpy(figures['logits_pil'], members, good, t_final, class_bias)
+    p_def_pil = p_def_pil[:, 0]
     ops = calibration.operating_point_views([p_def, p_def_pil], yv != good, TARGET_RECALL, MAX_FALSE_REJECT)
     defect_idx = [CLASS_NAMES.index(c) for c in DEFECT_CLASSES]
     thr = {CLASS_NAMES[c]: t for c, t in calibration.class_thresholds(probs, yv, defect_idx).items()}
@@ -130,7 +151,7 @@ def export_all(args, fitted):
         pr = calibration.calibrated(lg, t)
         s = metrics.summary(pr, yv, good, ops, CLASS_NAMES)
         single[name] = {k: s[k] for k in keys}
-    loc = localization(heat, masks[va], yv, good)
+    loc = localization(heat, figures['masks'], yv, good)
     log(f"visual val: T_seg={ta:.3f} T_patch={', '.join(f'{t:.3f}' for t in tps)} w_seg={w_seg} "
         f"bias={None if class_bias is None else np.round(class_bias, 4).tolist()} acc {summary['accuracy']:.4f} "
         f"macroF1 {summary['macro_f1']:.4f} AUROC {summary['auroc']:.4f} ops {ops} single {single} loc {loc}")
@@ -146,22 +167,28 @@ def export_all(args, fitted):
     build_combiner(paths['visual_combiner'], members, len(CLASS_NAMES), good, final_temperature=t_final,
                    class_bias=class_bias)
     o_seg, ms_seg = run_onnx(paths['visual_segnet'], {'IMAGE': xv}, ['LOGITS', 'HEATMAP'], batch=16)
-    d_seg = parity('visual_segnet', {'LOGITS': la, 'HEATMAP': heat}, o_seg, 1e-3, log, relative=True)
+    d_seg = parity('visual_segnet', {'LOGITS': la_check, 'HEATMAP': heat_check}, o_seg, 1e-3, log, relative=True)
     feeds, ms_patch, d_patch = {'LOGITS_SEG': o_seg['LOGITS']}, {}, {}
-    for (name, tensor, _), lp in zip(patches, lps):
+    for (name, tensor, _), lp in zip(patches, check_logits[1:]):
         o_p, ms_patch[name] = run_onnx(paths[name], {'IMAGE': xv}, ['LOGITS'], batch=16)
         d_patch[name] = parity(name, {'LOGITS': lp}, o_p, 1e-3, log, relative=True)
         feeds[tensor] = o_p['LOGITS']
     o_comb, _ = run_onnx(paths['visual_combiner'], feeds, ['PROBS', 'DEFECT_PROB'])
-    d_comb = parity('visual_ensemble', {'PROBS': probs, 'DEFECT_PROB': p_def[:, None]}, o_comb, 1e-3, log)
-    serve = serve_path_check(images, va, yv, paths, {'visual_segnet': 'LOGITS_SEG', **{n: t for n, t, _ in patches}},
-                             probs, p_def, ops, good)
+    d_comb = parity('visual_ensemble', {'PROBS': probs_check, 'DEFECT_PROB': p_def_check[:, None]}, o_comb, 1e-3, log)
+    serve = serve_path_check(images, va, y[va], paths, {'visual_segnet': 'LOGITS_SEG', **{n: t for n, t, _ in patches}},
+                             probs_check, p_def_check, ops, good)
+    if oof:   # the served model trained on `va`: its figures there say nothing; the fold models' on PIL pixels do
+        s_pil = metrics.summary(probs_pil.astype(np.float64), yv, good, ops, CLASS_NAMES)
+        serve.update({k: s_pil[k] for k in ['accuracy', 'macro_f1', 'auroc', 'escape_rate', 'false_reject_rate']})
+        serve['figures'] = 'out of fold (the fold models on PIL-resized images)'
     sizes = {n: os.path.getsize(p) for n, p in paths.items()}
     for n, size in sizes.items():
         assert size <= 20 * 1024 * 1024, f'{n} is larger than 20 MB'
 
     repo = args.repo
     version = args.version or repo_writer.next_version(repo, 'visual_ensemble')
+    figure_set = 'out-of-fold development' if oof else 'validation'
+    fitted_on = ('the out-of-fold outputs of the five fold models of the same recipe' if oof else 'validation')
     h = SIZE // 4
     pre = {'input_name': 'IMAGE', 'input_datatype': 'UINT8', 'input_layout': 'CHW', 'input_channels': 1,
            'input_height': SIZE, 'input_width': SIZE, 'channel_order': 'GRAY', 'colourspace': 'b-w',
@@ -169,7 +196,11 @@ def export_all(args, fitted):
            'resize_fit': 'fill', 'resize_kernel': 'lanczos3',
            'normalization': 'none (inside the model: (x - %.4f) / %.4f)' % (float(seg.norm.mean),
                                                                             float(seg.norm.std))}
-    base = {'modality': 'visual', 'training_manifest_sha256': ds.manifest_sha256}
+    base = {'modality': 'visual', 'training_manifest_sha256': ds.manifest_sha256,
+            # `npm run evaluate` reads it to say when figures on development images are in-sample
+            'training_scope': (ALL_DEV_SCOPE if oof else
+                               f"development images except fold {hp['fold']} of {hp['n_folds']}"
+                               + (' (split by tile)' if hp.get('split', 'stratified') == 'tile' else ''))}
     if flips:
         base['test_time_flips_json'] = list(flips)
     img_in = [{'name': 'IMAGE', 'type': 'uint8', 'dims': [1, SIZE, SIZE]}]
@@ -216,9 +247,9 @@ def export_all(args, fitted):
         'outputs_json': {'probabilities': 'PROBS', 'defect_probability': 'DEFECT_PROB', 'heatmap': 'HEATMAP'},
         'class_names_json': CLASS_NAMES, 'good_class': GOOD_CLASS, 'defect_classes_json': DEFECT_CLASSES,
         'probabilities_calibrated': True,
-        'calibration_method': ('temperature scaling per member on validation, weighted average, then one temperature on '
-                               'the log of the mixture' + ('' if class_bias is None else
-                                                           ' and a class-prior bias, both fitted by validation NLL')
+        'calibration_method': (f'temperature scaling per member on {fitted_on}, weighted average, then one '
+                               'temperature on the log of the mixture' + ('' if class_bias is None else
+                                                                          ' and a class-prior bias, both fitted by NLL')
                                + ' (in visual_combiner)'),
         'calibration_json': {'applied_in_graph': True, 'method': 'temperature per member, weighted mean',
                              'members': {'visual_segnet': {'temperature': ta, 'weight': w_seg},
@@ -232,7 +263,7 @@ def export_all(args, fitted):
                           'classes with PROBS >= their class threshold, and always the most probable defect class '
                           'when the decision is not pass.'),
         'operating_point_json': {'target_defect_recall': TARGET_RECALL, 'max_false_reject_rate': MAX_FALSE_REJECT,
-                                 'must_hold_on': ['validation images resized by sharp (served)',
+                                 'must_hold_on': [f'{figure_set} images resized by sharp (served)',
                                                   'the same images resized by PIL Lanczos'],
                                  'validation_escape_rate': summary['escape_rate'],
                                  'validation_false_reject_rate': summary['false_reject_rate'],
@@ -249,7 +280,11 @@ def export_all(args, fitted):
         'input_min_source_side': drift.min_source_side([ds.path(ds.rows[i]['path']) for i in tr]),
         'drift_reference_json': {'scores': drift.score_reference(p_def),
                                  'input': drift.image_reference(images[SERVE_KEY][tr])},
-        'validation_metrics_json': {**{k: summary[k] for k in ['n'] + keys}, 'pil_resized_robustness': serve},
+        'validation_metrics_json': {**{k: summary[k] for k in ['n'] + keys},
+                                    **({'source': f"out of fold: each of the {summary['n']} development images scored "
+                                                  f"by the fold model of the same recipe that held it out (the served "
+                                                  f"model trained on all of them)"} if oof else {}),
+                                    'pil_resized_robustness': serve},
         'model_version_note': f"components {', '.join(names)} version {version}",
     }
     ens = repo_writer.render_config(
@@ -266,7 +301,7 @@ def export_all(args, fitted):
                 'inputs': {'LOGITS_SEG': 'logits_seg', **{tensor: tensor.lower() for _, tensor, _ in patches}},
                 'outputs': {'PROBS': 'PROBS', 'DEFECT_PROB': 'DEFECT_PROB'}}])
     from .card_text import render_card
-    text = render_card(ds=ds, hp=getattr(args, 'hp', HP), n_train=len(tr), n_val=len(va), ta=ta, tb=tb, w_seg=w_seg, t_final=t_final, ops=ops, thr=thr,
+    text = render_card(ds=ds, hp=hp, oof=oof, n_train=len(tr), n_val=len(va), ta=ta, tb=tb, w_seg=w_seg, t_final=t_final, ops=ops, thr=thr,
                        summary=summary, ci=ci, single=single, loc=loc,
                        parity={'segnet': d_seg, **{n[len('visual_'):]: d for n, d in d_patch.items()},
                                'ensemble': d_comb},

@@ -300,6 +300,10 @@ def training_rows(ds, y, tr, hp):
 def fit_models(data_dir, ckpt_dir, hp=HP):
     ds, images, masks, y = load(data_dir)
     tr, va = dev_holdout(y, hp, split_groups(ds, hp))
+    if hp.get('all_dev'):
+        # Every development image trains; `va` (fold 0's images, trained on) only feeds the export's parity and
+        # serve-path checks. Calibration, operating point and figures come from the five fold models (oof.py).
+        tr = np.arange(len(y))
     tr = training_rows(ds, y, tr, hp)
     mean, std = float(images['lanczos3'][tr].mean()), float(images['lanczos3'][tr].std())
     log(f'visual: {len(tr)} train / {len(va)} val, pixel mean {mean:.1f} std {std:.1f}')
