@@ -127,6 +127,19 @@ describe('gateway as a login role in gateway_app', () => {
     expect((experiment.body.error as { message: string }).message).toMatch(/^no recorded inspections/);
   });
 
+  it('shares the requests it counted for the rate limit with other replicas within the grants', async () => {
+    // The requests above were counted in memory; the store adds them to Postgres about once a second.
+    let hits = 0;
+    for (let i = 0; i < 40 && hits === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const rows = await withClient(appUrl, (c) =>
+        c.query<{ hits: number }>(`SELECT hits FROM rate_limit_windows WHERE key = 'line1'`),
+      );
+      hits = rows.rows.reduce((sum, r) => sum + r.hits, 0);
+    }
+    expect(hits).toBeGreaterThan(0);
+  });
+
   it('cannot rewrite, delete or unprotect the audit trail', async () => {
     await withClient(appUrl, async (c) => {
       await expect(c.query(`UPDATE audit_trail SET reason = 'rewritten'`)).rejects.toThrow(

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { GatewayConfig } from './config';
 import { EmbeddedModelServer } from './embedded-model-server';
+import { SharedRateLimitStore } from './http/shared-rate-limit';
 import { buildApp } from './http/app';
 import { Authenticator } from './http/auth';
 import { healthRoutes } from './http/health-routes';
@@ -188,11 +189,17 @@ export async function startGateway(
 
   let accepting = true;
   const auth = new Authenticator(config.apiKeys);
+  // Counts shared with every replica through Postgres, so a key's limit holds across the deployment.
+  const rateLimitStore = new SharedRateLimitStore({
+    db: records.db,
+    log: log.child({ component: 'rate-limit' }),
+  });
   const app = buildApp({
     log,
     auth,
     metrics,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    rateLimitStore,
     health: healthRoutes(
       {
         serverReady: () => triton.serverReady(),
@@ -282,6 +289,7 @@ export async function startGateway(
         pins.stop();
         await runner.drain();
         await closed;
+        await rateLimitStore.shutdown();
         await records.stop();
         await triton.close();
         if (embedded) await embedded.stop();

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -13,6 +13,8 @@ export interface AppDeps {
   auth: Authenticator;
   metrics: GatewayMetrics;
   rateLimitPerMinute: number;
+  /** Where the limiter counts (default: in this process only). */
+  rateLimitStore?: Store;
   /** Routes mounted under /v1, each declaring its roles. */
   routers: Array<{ path: string; roles: Parameters<typeof requireRole>[1]; router: express.Router }>;
   health: express.Router;
@@ -45,6 +47,7 @@ export function buildApp(deps: AppDeps): express.Express {
           limit: deps.rateLimitPerMinute,
           standardHeaders: 'draft-7',
           legacyHeaders: false,
+          ...(deps.rateLimitStore ? { store: deps.rateLimitStore } : {}),
           keyGenerator: (req) => req.principal?.name ?? req.socket.remoteAddress ?? 'unknown',
           handler: (_req, _res, next, options) =>
             next(

@@ -67,6 +67,7 @@ describe('migrations on real Postgres', () => {
         'model_pins',
         'outbox',
         'pgmigrations',
+        'rate_limit_windows',
       ]);
     } finally {
       await client.end();
