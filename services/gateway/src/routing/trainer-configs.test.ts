@@ -44,8 +44,11 @@ describe(`trainer model configs in ${path.relative(process.cwd(), REPOSITORY) ||
     const routedAs = Object.entries(DEFAULT_MODELS).find(([, name]) => name === model)?.[0];
     if (routedAs !== undefined) expect(contract.modality).toBe(routedAs);
     expect(contract.classes.length).toBe(contract.outputs.classScores.size);
-    // Thermal: trained on every development image, and its config says so for `npm run evaluate`.
-    if (model === 'thermal_ensemble' && process.env.CONTRACT_REPOSITORY === undefined)
+    // Thermal and visual: trained on every development image, and their configs say so for `npm run evaluate`.
+    if (
+      (model === 'thermal_ensemble' || model === 'visual_ensemble') &&
+      process.env.CONTRACT_REPOSITORY === undefined
+    )
       expect(contract.trainingScope).toBe('all development images');
   });
 });

@@ -193,7 +193,7 @@ normalization happen inside the graphs.
 {metrics_table(summary, ci)}
 
 Operating point: `review_threshold` = {ops['review_threshold']:.4f}; `fail_threshold` = {ops['fail_threshold']:.4f} (≤ 2 % of
-Free images decided `fail`). {review_rule_text(n_val_defects, 0.98, 'defect image', 'defect images')} Both must hold on the {'out-of-fold' if oof else 'validation'}
+Free images decided `fail`). {review_rule_text(n_val_defects, 0.98, 'defect image', 'defect images', 'out-of-fold' if oof else 'validation')} Both must hold on the {'out-of-fold' if oof else 'validation'}
 images as sharp resizes them (served) and as PIL's Lanczos filter does, a pixel-level perturbation (see Resampler
 robustness): the lower review and the higher fail threshold of the two are kept, a margin for unseen images. `escape_rate` = defects decided
 `pass`; `false_reject_rate` = Free decided `fail`; `good_sent_to_review_or_fail` = Free not passed.
@@ -233,8 +233,8 @@ graphs{' of the fold models' if oof else ''} at the same thresholds{' (pixel dif
 {limits_text(summary, support_text, n_val, met, oof)}
 - The heads were fitted on training-image statistics; the networks saw those images, so the heads are
   over-confident before temperature scaling and favour `Free` (the temperatures{' and the class-prior bias' if class_bias is not None else ''}
-  correct this on validation).
-- Tiles never seen: the validation images share tiles with the training images (other exposures of the same
+  correct this {'out of fold' if oof else 'on validation'}).
+- Tiles never seen: the {'held-out' if oof else 'validation'} images share tiles with the training images (other exposures of the same
   tile), as the dataset's own held-out split does. On folds grouped by tile the ensemble is markedly weaker (lower
   accuracy and AUROC, a far higher review rate; `docs/model-quality.md`, "Tiles never seen"), and wide images,
   which the resize squeezes most, are over-represented among its errors. Check the operating point on a new tile
