@@ -47,6 +47,7 @@ describe('drift monitoring of thermal_fixture', () => {
     const recorded = (await driftOf('thermal_fixture')).body.recorded!;
     expect(recorded).toMatchObject({ version: '1', items: 60 });
     expect(recorded.signals.defect_probability).toMatchObject({ status: 'insufficient_data', count: 60 });
+    expect(recorded.signals.pixel_std).toMatchObject({ status: 'insufficient_data', count: 60 });
   });
 
   it('reports PSI ~0 once online decisions and batch-job items fill the minimum', async () => {
@@ -91,18 +92,18 @@ describe('drift monitoring of thermal_fixture', () => {
       v.signals.defect_probability!.referenceMean!,
       4,
     );
-    // The records hold the same 120 defect probabilities, online and batch alike: the same histogram and PSI.
+    // The records hold the same 120 defect probabilities and pixel moments, online and batch alike: the same
+    // histograms and PSI on every signal.
     const recorded = body.recorded!;
     expect(recorded).toMatchObject({ version: '1', items: 120 });
     expect(Date.parse(recorded.to!)).toBeGreaterThanOrEqual(Date.parse(recorded.from!));
-    const live = v.signals.defect_probability!;
-    expect(recorded.signals.defect_probability).toMatchObject({
-      status: 'ok',
-      count: 120,
-      currentFractions: live.currentFractions,
-    });
-    expect(recorded.signals.defect_probability.psi).toBeCloseTo(live.psi!, 6);
-    expect(recorded.signals.defect_probability.currentMean).toBeCloseTo(live.currentMean!, 6);
+    for (const signal of ['defect_probability', 'pixel_mean', 'pixel_std'] as const) {
+      const live = v.signals[signal]!;
+      const kept = recorded.signals[signal]!;
+      expect(kept).toMatchObject({ status: 'ok', count: 120, currentFractions: live.currentFractions });
+      expect(kept.psi).toBeCloseTo(live.psi!, 6);
+      expect(kept.currentMean).toBeCloseTo(live.currentMean!, 6);
+    }
   }, 120_000);
 
   it('exports the PSI and the window size to Prometheus', async () => {

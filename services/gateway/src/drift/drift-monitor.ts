@@ -8,7 +8,7 @@ import {
   type ParsedDriftReference,
   type ReferenceDistribution,
 } from './drift-reference';
-import { pixelMoments } from './pixel-moments';
+import { pixelMoments, type PixelMoments } from './pixel-moments';
 import { SignalWindow } from './signal-window';
 
 /**
@@ -119,8 +119,17 @@ export class DriftMonitor {
     this.now = options.now ?? Date.now;
   }
 
-  /** Records one decision: its defect probability and the tensor the model was given. */
-  observe(contract: ModelContract, version: string, defectProbability: number, input: Uint8Array): void {
+  /**
+   * Records one decision: its defect probability and the tensor the model was given (`pixels`: that tensor's mean
+   * and standard deviation when the caller computed them already).
+   */
+  observe(
+    contract: ModelContract,
+    version: string,
+    defectProbability: number,
+    input: Uint8Array,
+    pixels?: PixelMoments,
+  ): void {
     const signals = this.signalsOf(contract);
     if (!signals.monitored) return;
     let versions = this.models.get(contract.model);
@@ -141,7 +150,10 @@ export class DriftMonitor {
     }
     let mean = Number.NaN;
     let std = Number.NaN;
-    if (window.watchesPixels) {
+    if (window.watchesPixels && pixels) {
+      mean = pixels.mean;
+      std = pixels.std;
+    } else if (window.watchesPixels) {
       pixelMoments(input, this.moments);
       mean = this.moments[0]!;
       std = this.moments[1]!;

@@ -55,8 +55,8 @@ export interface DriftReport {
   /** Most recently observed first; empty until the model decides something. */
   versions: VersionDriftReport[];
   /**
-   * The served version's defect probability over the last `windowSize` decisions recorded by every gateway replica
-   * (`versions` are this replica's in-memory windows). Absent when the served config has no reference for it.
+   * The served version's signals over the last `windowSize` decisions recorded by every gateway replica
+   * (`versions` are this replica's in-memory windows). Absent when the served config has no reference to judge them.
    */
   recorded?: RecordedDriftReport;
 }
@@ -67,26 +67,35 @@ export interface RecordedDriftReport {
   items: number;
   from: string | null;
   to: string | null;
-  signals: { defect_probability: SignalDriftReport };
+  /** Each signal the served config has a reference for (pixel signals: over the decisions recorded with them). */
+  signals: Partial<Record<DriftSignal, SignalDriftReport>>;
 }
 
-/** The recorded window of one version against the defect-probability reference, judged as the live windows are. */
+/** The recorded window of one version against the served config's references, judged as the live windows are. */
 export function recordedDriftReport(
   monitor: DriftMonitor,
   version: string,
-  reference: ReferenceDistribution,
+  references: Partial<Record<DriftSignal, ReferenceDistribution>>,
   recorded: RecordedScoreWindow,
 ): RecordedDriftReport {
-  const window = new SignalWindow(reference.edges, Math.max(1, recorded.values.length));
-  for (const v of recorded.values) window.add(v);
+  const valuesOf: Record<DriftSignal, number[]> = {
+    defect_probability: recorded.values,
+    pixel_mean: recorded.pixelMeans,
+    pixel_std: recorded.pixelStds,
+  };
+  const signals: RecordedDriftReport['signals'] = {};
+  for (const [signal, reference] of Object.entries(references) as [DriftSignal, ReferenceDistribution][]) {
+    const values = valuesOf[signal];
+    const window = new SignalWindow(reference.edges, Math.max(1, values.length));
+    for (const v of values) window.add(v);
+    signals[signal] = signalReport(monitor, { signal, reference, window });
+  }
   return {
     version,
-    items: window.count,
+    items: recorded.values.length,
     from: recorded.from?.toISOString() ?? null,
     to: recorded.to?.toISOString() ?? null,
-    signals: {
-      defect_probability: signalReport(monitor, { signal: 'defect_probability', reference, window }),
-    },
+    signals,
   };
 }
 

@@ -16,7 +16,7 @@ export interface ServedContracts {
 
 /**
  * Answers `GET /v1/models/:name/drift` from the in-memory windows and the served contract, and, given the records,
- * from the defect probabilities every replica recorded for the served version.
+ * from the defect probabilities and pixel moments every replica recorded for the served version.
  */
 export class DriftService {
   constructor(
@@ -38,10 +38,9 @@ export class DriftService {
     if (typeof contract === 'string') return buildDriftReport(this.monitor, model, { unreadable: contract });
     const signals = this.monitor.signalsOf(contract);
     const report = buildDriftReport(this.monitor, model, { signals });
-    const reference = signals.signals.defect_probability;
-    if (this.recorded && reference && contract.version !== undefined) {
+    if (this.recorded && signals.monitored && contract.version !== undefined) {
       const window = await this.recorded.latest(model, contract.version, this.monitor.windowSize);
-      report.recorded = recordedDriftReport(this.monitor, contract.version, reference, window);
+      report.recorded = recordedDriftReport(this.monitor, contract.version, signals.signals, window);
     }
     return report;
   }

@@ -1,3 +1,9 @@
+/** Mean and population standard deviation of one image tensor's values. */
+export interface PixelMoments {
+  mean: number;
+  std: number;
+}
+
 /**
  * Mean and population standard deviation of all values of a UINT8 tensor, in one pass over the bytes: the
  * per-image statistics the trainer's reference was computed with (`x.reshape(n, -1)` then `mean(1)`, `std(1)`,

@@ -22,11 +22,17 @@ describe('recorded defect probabilities, for drift across replicas (real Postgre
     await database.drop();
   });
 
-  const record = (version: string, defectProbability?: number, name = 'tile_model') =>
+  const record = (
+    version: string,
+    defectProbability?: number,
+    name = 'tile_model',
+    pixels?: { mean: number; std: number },
+  ) =>
     recorder.recordDecision(
       sampleDecision({
         model: { name, version, configHash: 'c'.repeat(64) },
         ...(defectProbability === undefined ? {} : { defectProbability }),
+        ...(pixels === undefined ? {} : { pixels }),
       }),
     );
 
@@ -42,7 +48,30 @@ describe('recorded defect probabilities, for drift across replicas (real Postgre
     expect(newest.from!.getTime()).toBeLessThanOrEqual(newest.to!.getTime());
     expect((await recorded.latest('tile_model', '2', 100)).values).toEqual([0.1, 0.2, 0.3, 0.4]);
     expect((await recorded.latest('tile_model', '3', 100)).values).toEqual([0.9]);
-    expect(await recorded.latest('tile_model', '7', 100)).toEqual({ values: [], from: null, to: null });
+    expect(await recorded.latest('tile_model', '7', 100)).toEqual({
+      values: [],
+      pixelMeans: [],
+      pixelStds: [],
+      from: null,
+      to: null,
+    });
+  });
+
+  it('gives the pixel moments of the decisions recorded with them, oldest first', async () => {
+    await record('5', 0.1, 'pixel_model', { mean: 101.5, std: 20.25 });
+    await record('5', 0.2, 'pixel_model'); // a decision recorded without them
+    await record('5', 0.3, 'pixel_model', { mean: 99, std: 18 });
+    const window = await new PostgresRecordedScores(db).latest('pixel_model', '5', 10);
+    expect(window).toMatchObject({
+      values: [0.1, 0.2, 0.3],
+      pixelMeans: [101.5, 99],
+      pixelStds: [20.25, 18],
+    });
+    const { inspection } = await record('5', 0.4, 'pixel_model', { mean: 0, std: 127.5 });
+    expect(inspection.pixels).toEqual({ mean: 0, std: 127.5 });
+    await expect(record('5', 0.4, 'pixel_model', { mean: 256, std: 1 })).rejects.toMatchObject({
+      cause: expect.objectContaining({ constraint: 'inspections_pixel_mean_check' }),
+    });
   });
 
   it('keeps the value on the inspection record, and the database refuses one outside [0, 1]', async () => {

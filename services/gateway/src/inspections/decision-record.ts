@@ -24,6 +24,7 @@ export function decisionToRecord(
     decision: r.decision,
     scores: r.scores,
     ...(decided.defectProbability === undefined ? {} : { defectProbability: decided.defectProbability }),
+    ...(decided.pixels === undefined ? {} : { pixels: decided.pixels }),
     defects: r.defects,
     thresholds: decided.thresholds,
     preprocessing: decided.preprocessing,

@@ -8,6 +8,7 @@ import type { GatewayMetrics } from '../monitoring/gateway-metrics';
 import { decideInspection, itemOutputs, requestedOutputs } from '../postprocess';
 import type { Values } from '../postprocess/decision-types';
 import { heatmapPng } from '../preprocess';
+import { pixelMoments, type PixelMoments } from '../drift/pixel-moments';
 import type { ModelContract } from '../routing/contract-types';
 import { ModelContractError } from '../routing/model-contract-error';
 import type { InspectionResult } from './inspection-result';
@@ -66,6 +67,8 @@ export interface DecidedInspection {
   rawScores: Record<string, number[]>;
   /** The calibrated defect probability the decision was taken on (recorded, for drift across replicas). */
   defectProbability?: number;
+  /** Image models: mean and standard deviation of the pixel tensor the model was given (recorded, for drift). */
+  pixels?: PixelMoments;
 }
 
 /** Stores the inspected input and records the decision (decision + audit + outbox in one transaction). */
@@ -73,9 +76,18 @@ export interface DecisionSink {
   record(decided: DecidedInspection, ctx: { principal: Principal; jobId: string | null }): Promise<void>;
 }
 
-/** Drift monitoring: sees every decision's defect probability and the tensor the model was given. */
+/**
+ * Drift monitoring: sees every decision's defect probability and the tensor the model was given (with its pixel
+ * moments when the caller has them already).
+ */
 export interface DriftObserver {
-  observe(contract: ModelContract, version: string, defectProbability: number, input: Uint8Array): void;
+  observe(
+    contract: ModelContract,
+    version: string,
+    defectProbability: number,
+    input: Uint8Array,
+    pixels?: PixelMoments,
+  ): void;
 }
 
 export interface InspectionServiceDeps {
@@ -191,8 +203,9 @@ export class InspectionService {
     const outcome = decideInspection(contract, outputs, source);
     const heatmap = input.heatmap ? await heatmapOf(contract, outputs.heatmap) : undefined;
     const postprocessMs = performance.now() - t;
+    const pixels = imagePixels(contract, item);
     if (ctx.observeDrift !== false)
-      this.deps.drift?.observe(contract, ran.version, outcome.defectProbability, item);
+      this.deps.drift?.observe(contract, ran.version, outcome.defectProbability, item, pixels);
 
     const result: InspectionResult = {
       inspectionId: randomUUID(),
@@ -233,6 +246,7 @@ export class InspectionService {
       },
       rawScores: rawScores(contract, ran.outputs),
       defectProbability: outcome.defectProbability,
+      ...(pixels === undefined ? {} : { pixels }),
     };
   }
 
@@ -293,6 +307,18 @@ async function heatmapOf(
 }
 
 /** Exactly what was inspected: the image bytes, or the measurements as JSON text. */
+/**
+ * Mean and population standard deviation of an image model's UINT8 tensor, as the drift reference has them;
+ * undefined for other models.
+ */
+function imagePixels(contract: ModelContract, item: Uint8Array): PixelMoments | undefined {
+  if (contract.image === undefined || contract.input.datatype !== 'UINT8' || item.length === 0)
+    return undefined;
+  const out = new Float64Array(2);
+  pixelMoments(item, out);
+  return { mean: out[0]!, std: out[1]! };
+}
+
 export function inspectedBytes(input: InspectionInput): Buffer {
   return input.image ? input.image.bytes : Buffer.from(JSON.stringify(input.measurements ?? null));
 }

@@ -1,5 +1,6 @@
 /** The inspections table: one immutable row per recorded decision. */
 import type { Decision, DefectReport } from '../postprocess/decision-types';
+import type { PixelMoments } from '../drift/pixel-moments';
 import type { Queryable } from './db';
 import type { Actor } from './audit-types';
 import { isUuid } from './uuid';
@@ -20,6 +21,8 @@ export interface NewInspection {
   scores: Readonly<Record<string, number>>;
   /** The calibrated defect probability the review band was applied to (absent on rows recorded before it was kept). */
   defectProbability?: number;
+  /** Image models: mean and population standard deviation of the UINT8 tensor the model was given. */
+  pixels?: PixelMoments;
   defects: readonly DefectReport[];
   thresholds: Readonly<Record<string, unknown>>;
   preprocessing: Readonly<Record<string, unknown>>;
@@ -56,6 +59,9 @@ export interface InspectionRow {
   decision: Decision;
   scores: Record<string, number>;
   defect_probability: number | null;
+  /** Absent from queries that do not select them. */
+  pixel_mean?: number | null;
+  pixel_std?: number | null;
   defects: DefectReport[];
   thresholds: Record<string, unknown>;
   preprocessing: Record<string, unknown>;
@@ -68,8 +74,8 @@ export interface InspectionRow {
 }
 
 const COLUMNS = `id::text AS id, request_id, station_id, lot_id, part_id, modality, model_name, model_version,
-  model_config_hash, input_sha256, object_key, decision, scores, defect_probability, defects, thresholds,
-  preprocessing, timings, actor_id, actor_role, job_id::text AS job_id, received_at, created_at`;
+  model_config_hash, input_sha256, object_key, decision, scores, defect_probability, pixel_mean, pixel_std, defects,
+  thresholds, preprocessing, timings, actor_id, actor_role, job_id::text AS job_id, received_at, created_at`;
 
 export class PostgresInspectionStore implements InspectionStore {
   constructor(private readonly db: Queryable) {}
@@ -78,9 +84,9 @@ export class PostgresInspectionStore implements InspectionStore {
     const { rows } = await this.db.query<InspectionRow>(
       `INSERT INTO inspections (id, request_id, station_id, lot_id, part_id, modality, model_name,
          model_version, model_config_hash, input_sha256, object_key, decision, scores, defects, thresholds,
-         preprocessing, timings, actor_id, actor_role, job_id, received_at, defect_probability)
+         preprocessing, timings, actor_id, actor_role, job_id, received_at, defect_probability, pixel_mean, pixel_std)
        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb, $15::jsonb,
-         $16::jsonb, $17::jsonb, $18, $19, $20::uuid, $21::timestamptz, $22)
+         $16::jsonb, $17::jsonb, $18, $19, $20::uuid, $21::timestamptz, $22, $23, $24)
        RETURNING ${COLUMNS}`,
       [
         i.id,
@@ -105,6 +111,8 @@ export class PostgresInspectionStore implements InspectionStore {
         i.jobId,
         i.receivedAt,
         i.defectProbability ?? null,
+        i.pixels?.mean ?? null,
+        i.pixels?.std ?? null,
       ],
     );
     const row = rows[0];
@@ -136,6 +144,9 @@ function toRecord(r: InspectionRow): InspectionRecord {
     decision: r.decision,
     scores: r.scores,
     ...(r.defect_probability === null ? {} : { defectProbability: r.defect_probability }),
+    ...(typeof r.pixel_mean === 'number' && typeof r.pixel_std === 'number'
+      ? { pixels: { mean: r.pixel_mean, std: r.pixel_std } }
+      : {}),
     defects: r.defects,
     thresholds: r.thresholds,
     preprocessing: r.preprocessing,
