@@ -118,7 +118,8 @@ class VisualOutOfFoldTest(unittest.TestCase):
 
     def test_a_folder_without_the_five_fold_models_is_refused(self):
         import shutil
-        from trainer.visual.oof import ALL_DEV_SCOPE, fold_repo
+        from trainer.common.repo_config import ALL_DEV_SCOPE
+        from trainer.visual.oof import fold_repo
         repo = fold_repo(self.dir, 3)
         shutil.rmtree(repo)
         with self.assertRaisesRegex(FileNotFoundError, 'visual-f3-repo'):

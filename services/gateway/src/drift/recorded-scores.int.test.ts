@@ -3,6 +3,7 @@ import { DecisionRecorder } from '../records/decision-recorder';
 import { PostgresRecords } from '../records/record-stores';
 import { createTestDatabase, type TestDatabase } from '../records/test-database';
 import { sampleDecision } from '../records/test-decisions';
+import type { PixelMoments } from './pixel-moments';
 import { PostgresRecordedScores } from './recorded-scores';
 
 jest.setTimeout(60_000);
@@ -22,12 +23,7 @@ describe('recorded defect probabilities, for drift across replicas (real Postgre
     await database.drop();
   });
 
-  const record = (
-    version: string,
-    defectProbability?: number,
-    name = 'tile_model',
-    pixels?: { mean: number; std: number },
-  ) =>
+  const record = (version: string, defectProbability?: number, name = 'tile_model', pixels?: PixelMoments) =>
     recorder.recordDecision(
       sampleDecision({
         model: { name, version, configHash: 'c'.repeat(64) },

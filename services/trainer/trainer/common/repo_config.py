@@ -3,6 +3,10 @@ import json
 import os
 import re
 
+# `training_scope` of a model trained on every development image (`trainer train --all-dev`); `npm run evaluate`
+# and kfold.sh read it back.
+ALL_DEV_SCOPE = 'all development images'
+
 
 def string_parameter(config_text, key):
     """The string_value of parameter `key` in a config.pbtxt (protobuf text format, backslash escapes)."""

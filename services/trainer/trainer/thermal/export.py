@@ -10,6 +10,7 @@ from ..common.flip_mean import FlipMean
 from ..common.mixture import fit_members
 from ..common.log import log
 from ..common.onnx_check import OPSET, export_torch, parity, run_onnx, store_weights_fp16
+from ..common.repo_config import ALL_DEV_SCOPE
 from .data import CLASS_NAMES, GOOD_CLASS, HEIGHT, WIDTH
 from .grouped import served_count
 from .train import HP, expand_members, fit_model, predict_logits
@@ -21,7 +22,6 @@ SEVERITY = {'Offline-Module': 'critical', 'Diode-Multi': 'critical', 'Diode': 'm
             'Shadowing': 'minor', 'Soiling': 'minor', 'Vegetation': 'minor'}
 
 
-ALL_DEV_SCOPE = 'all development images'
 SERVE_FIGURES = ('accuracy', 'macro_f1', 'auroc', 'escape_rate', 'false_reject_rate')
 
 

@@ -12,7 +12,7 @@ from ..common.flip_mean import FlipMean
 from ..common.log import log
 from ..common.onnx_check import export_torch, parity, run_onnx
 from .data import CLASS_NAMES, DEFECT_CLASSES, GOOD_CLASS, SIZE
-from .oof import ALL_DEV_SCOPE
+from ..common.repo_config import ALL_DEV_SCOPE
 from .train import HP, SERVE_KEY
 
 TARGET_RECALL = 0.98

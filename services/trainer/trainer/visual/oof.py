@@ -12,10 +12,8 @@ import numpy as np
 
 from ..common.log import log
 from ..common.onnx_check import run_onnx
-from ..common.repo_config import newest_model_file, string_parameter
+from ..common.repo_config import ALL_DEV_SCOPE, newest_model_file, string_parameter
 from ..common.splits import stratified_holdout
-
-ALL_DEV_SCOPE = 'all development images'
 
 
 def fold_repo(folds_dir, fold):
@@ -39,11 +37,11 @@ def read_ensemble_parameters(repo):
             'metrics': json.loads(get('validation_metrics_json') or '{}')}
 
 
-def check_fold_model(repo, fold, manifest_sha256, accuracy, n_val):
+def check_fold_model(params, repo, fold, manifest_sha256, accuracy, n_val):
     """Refuses a repository that is not fold `fold`'s model of this data: another data set, a model trained on every
     image, or one whose accuracy on fold `fold`'s images is not the validation accuracy it recorded (so it did train
-    on them, or was trained for another fold). `accuracy`: its ensemble's accuracy on those images here."""
-    params = read_ensemble_parameters(repo)
+    on them, or was trained for another fold). params: its read_ensemble_parameters; `accuracy`: its ensemble's
+    accuracy on those images here."""
     if params['manifest'] != manifest_sha256:
         raise ValueError(f'--all-dev: {repo} was trained on another data set (manifest {params["manifest"]})')
     if params['scope'] == ALL_DEV_SCOPE:
@@ -83,10 +81,10 @@ def oof_outputs(views, y, hp, folds_dir, members, manifest_sha256):
     for fold in range(hp['n_folds']):
         _, va = stratified_holdout(y, hp['n_folds'], fold, hp['seed'])
         repo = fold_repo(folds_dir, fold)
-        read_ensemble_parameters(repo)   # a clear error before any scoring when the fold is missing
+        params = read_ensemble_parameters(repo)   # a clear error before any scoring when the fold is missing
         lg, h, probs = score_fold(repo, members, views, va)
         accs.append(float((probs[first].argmax(1) == y[va]).mean()))
-        check_fold_model(repo, fold, manifest_sha256, accs[-1], len(va))
+        check_fold_model(params, repo, fold, manifest_sha256, accs[-1], len(va))
         for view in views:
             for k in range(len(members)):
                 logits[view][k][va] = lg[view][k]
