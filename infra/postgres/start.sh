@@ -92,6 +92,13 @@ if [[ ! -f "$DATA/PG_VERSION" ]]; then
 fi
 touch "$LOGFILE" && chown "$OWNER" "$LOGFILE"
 
+# This checkout's cluster may already run on another port (an earlier run without POSTGRES_TEST_PORT, or with
+# another one): it would never answer on $PORT, so it is stopped and started again on $PORT.
+listening_port() { sed -n 4p "$DATA/postmaster.pid" 2>/dev/null; }
+if running && [ -n "$(listening_port)" ] && [ "$(listening_port)" != "$PORT" ]; then
+  log "this checkout's cluster runs on port $(listening_port); restarting it on $PORT"
+  as_owner "$BIN/pg_ctl" -D "$DATA" -w -t 60 stop -m fast >/dev/null 9>&- || true
+fi
 # A server that is shutting down (a test run that just ended stopped it) still reports itself running but never
 # becomes ready: wait until it has either gone or come up, up to 60 s, then start it again if it has gone.
 for _ in $(seq 1 120); do { running && ! ready; } || break; sleep 0.5; done
