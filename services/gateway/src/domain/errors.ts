@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'undecodable_image'
   | 'unusable_image'
+  | 'idempotency_key_reused'
   | 'too_many_requests'
   | 'unavailable'
   | 'deadline_exceeded'
@@ -67,6 +68,11 @@ export class UndecodableImageError extends GatewayError {
 /** The image decodes but carries nothing to inspect (e.g. a blank frame from a failed camera). */
 export class UnusableImageError extends GatewayError {
   readonly code = 'unusable_image' as const;
+}
+
+/** An Idempotency-Key sent again with another request (another input, station, lot or part) than it was first used for. */
+export class IdempotencyKeyReusedError extends GatewayError {
+  readonly code = 'idempotency_key_reused' as const;
 }
 
 /** Back-pressure: a queue is full; the client should retry after `retryAfterSeconds`. */

@@ -1,43 +1,14 @@
 // InspectionService → DriftMonitor: every decision, online (`inspect`) or a batch-job item (`decide`), feeds the
 // window of the model version that ran, with the tensor the model was given.
-import pino from 'pino';
-import type { WireTensor } from '../domain/tensor';
 import type { InspectionInput } from '../http/inspection-request';
-import { InspectionService } from '../inspections/inspection-service';
-import { ModelRunner, type InferClient } from '../inspections/model-runner';
+import type { InspectionService } from '../inspections/inspection-service';
+import { ModelRunner } from '../inspections/model-runner';
 import { GatewayMetrics } from '../monitoring/gateway-metrics';
 import { DriftMonitor } from './drift-monitor';
 import { buildDriftReport } from './drift-report';
-import { driftContract, halves } from './fake-drift-contract';
+import { FakeDriftTriton, driftContract, driftContractService, halves } from './fake-drift-contract';
 
 const contract = driftContract();
-const NO_ANOMALY = contract.classes.indexOf('No-Anomaly');
-
-/** Thermal-shaped outputs whose defect probability is the item's first tensor byte / 255; version 3 ran. */
-class FakeTriton implements InferClient {
-  async infer(req: { model: string; inputs: WireTensor[] }) {
-    const input = req.inputs[0]!;
-    const n = input.shape[0]!;
-    const per = input.data.length / n;
-    const probs = Buffer.alloc(n * 12 * 4);
-    const defect = Buffer.alloc(n * 4);
-    for (let i = 0; i < n; i++) {
-      const q = input.data[i * per]! / 255;
-      probs.writeFloatLE(q, i * 12 * 4);
-      probs.writeFloatLE(1 - q, (i * 12 + NO_ANOMALY) * 4);
-      defect.writeFloatLE(q, i * 4);
-    }
-    const tensor = (name: string, data: Buffer, dims: number[]): [string, WireTensor] => [
-      name,
-      { name, datatype: 'FP32', shape: [n, ...dims], data },
-    ];
-    return {
-      model: req.model,
-      version: '3',
-      outputs: new Map([tensor('PROBS', probs, [12]), tensor('DEFECT_PROB', defect, [1])]),
-    };
-  }
-}
 
 /** "Images" whose preprocessed tensor is halves(a, b) for image bytes [a, b]. */
 const images = {
@@ -67,19 +38,9 @@ let monitor: DriftMonitor;
 let service: InspectionService;
 
 beforeEach(() => {
-  runner = new ModelRunner(new FakeTriton(), { maxQueueDepth: 100, maxWaitMs: 0, maxInFlight: 2 });
+  runner = new ModelRunner(new FakeDriftTriton(), { maxQueueDepth: 100, maxWaitMs: 0, maxInFlight: 2 });
   monitor = new DriftMonitor({ windowSize: 50, minCount: 4 });
-  service = new InspectionService({
-    resolver: { resolve: () => ({ model: 'thermal_ensemble' }) },
-    contracts: { get: async () => contract },
-    images,
-    measurements: { toInput: () => Buffer.alloc(0) },
-    runner,
-    metrics: new GatewayMetrics(monitor),
-    log: pino({ level: 'silent' }),
-    requestTimeoutMs: 5000,
-    drift: monitor,
-  });
+  service = driftContractService({ runner, images, metrics: new GatewayMetrics(monitor), drift: monitor });
 });
 
 afterEach(() => runner.drain());

@@ -3,6 +3,10 @@
  * thermal_ensemble) whose drift reference has small, hand-checkable histograms.
  */
 import { parseModelConfigText } from '../../../model-server/src/repository';
+import type { WireTensor } from '../domain/tensor';
+import pino from 'pino';
+import { InspectionService, type InspectionServiceDeps } from '../inspections/inspection-service';
+import type { InferClient } from '../inspections/model-runner';
 import { renderConfig, trainerThermalSpec, withParameters } from '../routing/fake-model-configs';
 import { parseModelContract, type ModelContract } from '../routing';
 
@@ -37,4 +41,52 @@ export function halves(a: number, b: number): Buffer {
   const t = Buffer.alloc(960, b);
   t.fill(a, 0, 480);
   return t;
+}
+
+/**
+ * Triton answering for driftContract(): thermal-shaped outputs whose defect probability is each item's first
+ * tensor byte / 255 (the rest of its mass on No-Anomaly); version 3 ran. Counts the items it was sent.
+ */
+export class FakeDriftTriton implements InferClient {
+  items = 0;
+  private readonly noAnomaly = driftContract().classes.indexOf('No-Anomaly');
+
+  async infer(req: { model: string; inputs: WireTensor[] }) {
+    const input = req.inputs[0]!;
+    const n = input.shape[0]!;
+    this.items += n;
+    const per = input.data.length / n;
+    const probs = Buffer.alloc(n * 12 * 4);
+    const defect = Buffer.alloc(n * 4);
+    for (let i = 0; i < n; i++) {
+      const q = input.data[i * per]! / 255;
+      probs.writeFloatLE(q, i * 12 * 4);
+      probs.writeFloatLE(1 - q, (i * 12 + this.noAnomaly) * 4);
+      defect.writeFloatLE(q, i * 4);
+    }
+    const tensor = (name: string, data: Buffer, dims: number[]): [string, WireTensor] => [
+      name,
+      { name, datatype: 'FP32', shape: [n, ...dims], data },
+    ];
+    return {
+      model: req.model,
+      version: '3',
+      outputs: new Map([tensor('PROBS', probs, [12]), tensor('DEFECT_PROB', defect, [1])]),
+    };
+  }
+}
+
+/** An InspectionService that routes every request to driftContract() (as thermal_ensemble) and logs nothing. */
+export function driftContractService(
+  deps: Pick<InspectionServiceDeps, 'runner' | 'images' | 'metrics' | 'sink' | 'drift'>,
+): InspectionService {
+  const contract = driftContract();
+  return new InspectionService({
+    resolver: { resolve: () => ({ model: 'thermal_ensemble' }) },
+    contracts: { get: async () => contract },
+    measurements: { toInput: () => Buffer.alloc(0) },
+    log: pino({ level: 'silent' }),
+    requestTimeoutMs: 5000,
+    ...deps,
+  });
 }

@@ -10,6 +10,7 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   undecodable_image: 422,
   unusable_image: 422,
+  idempotency_key_reused: 422,
   too_many_requests: 429,
   unavailable: 503,
   deadline_exceeded: 504,

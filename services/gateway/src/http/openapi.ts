@@ -66,6 +66,15 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
         query('modality', 'visual | thermal | electrical (raw bodies: query or x-modality)'),
         query('stationId', 'station (raw bodies: query or x-station-id)'),
         query('heatmap', 'true: return the localization heatmap as a PNG (raw bodies: query or x-heatmap)'),
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          description:
+            'one per attempted inspection (1 to 255 visible ASCII characters, e.g. a UUID): a repeated request ' +
+            'with the same key gets the decision recorded for the first one (header `Idempotent-Replayed: true`) ' +
+            'instead of a second decision',
+          schema: { type: 'string', pattern: '^[!-~]{1,255}$' },
+        },
       ],
       body: [
         {
@@ -105,12 +114,16 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
         },
       ],
       responses: {
-        '200': 'the decision: decision, defects, scores, model, timings, inspectionId, requestId',
+        '200':
+          'the decision: decision, defects, scores, model, timings, inspectionId, requestId ' +
+          '(`Idempotent-Replayed: true` when it is the recorded answer to an earlier request with the same key)',
         ...errors,
         '404': 'unknown model or version',
         '413': 'too large, or a decompression bomb',
         '415': 'not an accepted image or content type',
-        '422': 'undecodable image, or unusable (blank, far too small)',
+        '422':
+          'undecodable image, or unusable (blank, far too small); `idempotency_key_reused`: the key was first ' +
+          'used for another input, station, lot or part',
         '429': 'queue full or rate limit (Retry-After)',
         '503': 'inference server down or the decision could not be recorded (Retry-After)',
         '504': 'deadline passed',

@@ -8,7 +8,7 @@ import type { DecidedInspection } from './inspection-service';
  */
 export function decisionToRecord(
   decided: DecidedInspection,
-  from: { objectKey: string | null; actor: Actor; jobId: string | null },
+  from: { objectKey: string | null; actor: Actor; jobId: string | null; idempotencyKey?: string },
 ): DecisionToRecord {
   const r = decided.result;
   return {
@@ -32,6 +32,8 @@ export function decisionToRecord(
     actor: from.actor,
     jobId: from.jobId,
     receivedAt: r.receivedAt,
+    batchSize: r.batchSize,
+    ...(from.idempotencyKey === undefined ? {} : { idempotencyKey: from.idempotencyKey }),
     rawScores: decided.rawScores,
   };
 }

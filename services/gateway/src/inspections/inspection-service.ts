@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { InputError } from '../domain/errors';
+import { IdempotencyKeyReusedError, InputError, InternalError } from '../domain/errors';
 import { readFloat32, type WireTensor } from '../domain/tensor';
 import type { Principal } from '../http/auth';
 import type { InspectionInput } from '../http/inspection-request';
@@ -13,6 +13,7 @@ import type { ModelContract } from '../routing/contract-types';
 import { ModelContractError } from '../routing/model-contract-error';
 import type { InspectionResult } from './inspection-result';
 import type { ModelRunner, RunSpec } from './model-runner';
+import { DuplicateIdempotencyKeyError, type InspectionRecord } from '../records';
 
 export interface ContractSource {
   get(model: string, version?: string): Promise<ModelContract>;
@@ -73,7 +74,23 @@ export interface DecidedInspection {
 
 /** Stores the inspected input and records the decision (decision + audit + outbox in one transaction). */
 export interface DecisionSink {
-  record(decided: DecidedInspection, ctx: { principal: Principal; jobId: string | null }): Promise<void>;
+  /**
+   * With an Idempotency-Key, throws DuplicateIdempotencyKeyError when the principal already recorded a decision
+   * under it (nothing of this one is recorded then).
+   */
+  record(
+    decided: DecidedInspection,
+    ctx: { principal: Principal; jobId: string | null; idempotencyKey?: string },
+  ): Promise<void>;
+  /** The decision the principal recorded under an Idempotency-Key, if any. */
+  recordedUnderKey(principal: Principal, key: string): Promise<InspectionRecord | undefined>;
+}
+
+/** What `inspect` answers: the decision, and whether it is an earlier request's, answered again. */
+export interface InspectionOutcome {
+  result: InspectionResult;
+  /** True when an earlier request with the same Idempotency-Key was decided and recorded; its decision is returned. */
+  replayed: boolean;
 }
 
 /**
@@ -125,22 +142,69 @@ export class InspectionService {
   /**
    * The online path: decide, then store the inspected bytes and record decision + audit + events (one
    * transaction) before answering. A decision that cannot be recorded is not returned (503 from the sink).
+   *
+   * With an Idempotency-Key the principal already recorded a decision under, that decision is answered again
+   * (nothing new is decided or recorded), provided the request is the same one: same input bytes, modality,
+   * station, lot and part, else IdempotencyKeyReusedError. Two such requests at once: both are decided, the first
+   * to commit is recorded and the other answers with its decision.
    */
   async inspect(
     input: InspectionInput,
-    ctx: { principal: Principal; requestId: string },
-  ): Promise<InspectionResult> {
+    ctx: { principal: Principal; requestId: string; idempotencyKey?: string },
+  ): Promise<InspectionOutcome> {
+    const key = ctx.idempotencyKey;
+    const sink = this.deps.sink;
+    if (key !== undefined && sink) {
+      const earlier = await sink.recordedUnderKey(ctx.principal, key);
+      if (earlier) return this.replay(earlier, input, sha256(inspectedBytes(input)), key);
+    }
     const decided = await this.decide(input, ctx);
-    if (this.deps.sink) {
+    if (sink) {
       const t = performance.now();
-      await this.deps.sink.record(decided, { principal: ctx.principal, jobId: null });
+      try {
+        await sink.record(decided, {
+          principal: ctx.principal,
+          jobId: null,
+          ...(key === undefined ? {} : { idempotencyKey: key }),
+        });
+      } catch (err) {
+        if (key === undefined || !(err instanceof DuplicateIdempotencyKeyError)) throw err;
+        const earlier = await sink.recordedUnderKey(ctx.principal, key);
+        if (!earlier)
+          throw new InternalError('the decision recorded under this Idempotency-Key vanished', {
+            cause: err,
+          });
+        return this.replay(earlier, input, decided.inputSha256, key);
+      }
       decided.result.timings.recordMs = round(performance.now() - t);
       decided.result.timings.totalMs = round(
         decided.result.timings.totalMs + decided.result.timings.recordMs,
       );
     }
     this.observe(decided.result);
-    return decided.result;
+    return { result: decided.result, replayed: false };
+  }
+
+  /** The recorded decision as `POST /v1/inspections` first answered it, if this is the same request. */
+  private replay(
+    earlier: InspectionRecord,
+    input: InspectionInput,
+    inputSha256: string,
+    key: string,
+  ): InspectionOutcome {
+    const differs = differences(earlier, input, inputSha256);
+    if (differs.length > 0) {
+      throw new IdempotencyKeyReusedError(
+        `this Idempotency-Key was first used for another request (its ${differs.join(', ')} differed); ` +
+          'use a new key for a new inspection',
+        { details: { inspectionId: earlier.id, differs } },
+      );
+    }
+    this.deps.log.info(
+      { inspectionId: earlier.id, station: earlier.stationId, idempotencyKey: key },
+      'inspection answered again from its record (same Idempotency-Key)',
+    );
+    return { result: resultOf(earlier), replayed: true };
   }
 
   /**
@@ -235,7 +299,7 @@ export class InspectionService {
     return {
       result,
       input: inspected,
-      inputSha256: createHash('sha256').update(inspected).digest('hex'),
+      inputSha256: sha256(inspected),
       contentType: input.image ? 'image' : 'application/json',
       configHash: contract.configHash,
       preprocessing: contract.preprocessingSpec,
@@ -306,7 +370,6 @@ async function heatmapOf(
   };
 }
 
-/** Exactly what was inspected: the image bytes, or the measurements as JSON text. */
 /**
  * Mean and population standard deviation of an image model's UINT8 tensor, as the drift reference has them;
  * undefined for other models.
@@ -319,6 +382,7 @@ function imagePixels(contract: ModelContract, item: Uint8Array): PixelMoments | 
   return { mean: out[0]!, std: out[1]! };
 }
 
+/** Exactly what was inspected: the image bytes, or the measurements as JSON text. */
 export function inspectedBytes(input: InspectionInput): Buffer {
   return input.image ? input.image.bytes : Buffer.from(JSON.stringify(input.measurements ?? null));
 }
@@ -354,3 +418,42 @@ function floatOutputs(outputs: Map<string, WireTensor>): Map<string, Float32Arra
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** What of a repeated request differs from the one its Idempotency-Key was first used for. */
+function differences(earlier: InspectionRecord, input: InspectionInput, inputSha256: string): string[] {
+  const out: string[] = [];
+  if (earlier.inputSha256 !== inputSha256) out.push(input.image ? 'image' : 'measurements');
+  if (earlier.modality !== input.modality) out.push('modality');
+  if (earlier.stationId !== input.stationId) out.push('stationId');
+  if (earlier.lotId !== (input.lotId ?? null)) out.push('lotId');
+  if (earlier.partId !== (input.partId ?? null)) out.push('partId');
+  return out;
+}
+
+/**
+ * A recorded decision as `POST /v1/inspections` answered it: the same ids, decision, scores, model and timings
+ * (without `recordMs`, measured after the row was written). A heatmap is not recorded, so none is returned.
+ */
+function resultOf(r: InspectionRecord): InspectionResult {
+  if (r.batchSize === undefined)
+    throw new InternalError(
+      `inspection ${r.id} was recorded without its batch size and cannot be answered again`,
+    );
+  return {
+    inspectionId: r.id,
+    requestId: r.requestId,
+    decision: r.decision,
+    defects: [...r.defects],
+    scores: { ...r.scores },
+    model: { name: r.model.name, version: r.model.version },
+    modality: r.modality,
+    stationId: r.stationId,
+    lotId: r.lotId,
+    partId: r.partId,
+    receivedAt: r.receivedAt ?? r.createdAt.toISOString(),
+    timings: { ...(r.timings as InspectionResult['timings']) },
+    batchSize: r.batchSize,
+  };
+}

@@ -1,6 +1,6 @@
 import { UnavailableError, isGatewayError } from '../domain/errors';
 import type { Principal } from '../http/auth';
-import type { DecisionRecorder } from '../records';
+import type { DecisionRecorder, InspectionRecord } from '../records';
 import type { ObjectStore } from '../storage/object-store';
 import { detectFormat } from '../preprocess';
 import type { DecidedInspection, DecisionSink } from './inspection-service';
@@ -26,7 +26,7 @@ export class RecordingSink implements DecisionSink {
 
   async record(
     decided: DecidedInspection,
-    ctx: { principal: Principal; jobId: string | null },
+    ctx: { principal: Principal; jobId: string | null; idempotencyKey?: string },
   ): Promise<void> {
     let objectKey: string | null = null;
     if (decided.input) {
@@ -49,7 +49,12 @@ export class RecordingSink implements DecisionSink {
         objectKey,
         actor: { name: ctx.principal.name, role: ctx.principal.role },
         jobId: ctx.jobId,
+        ...(ctx.idempotencyKey === undefined ? {} : { idempotencyKey: ctx.idempotencyKey }),
       }),
     );
+  }
+
+  recordedUnderKey(principal: Principal, key: string): Promise<InspectionRecord | undefined> {
+    return this.recorder.recordedUnderKey(principal.name, key);
   }
 }

@@ -1,8 +1,9 @@
 import { Client } from 'pg';
-import { InputError, NotFoundError, UnavailableError } from '../domain/errors';
+import { ConflictError, InputError, NotFoundError, UnavailableError } from '../domain/errors';
 import { parseEvent } from '../events/event-schema';
 import { createDatabase, type Database } from './db';
 import { DecisionRecorder } from './decision-recorder';
+import { DuplicateIdempotencyKeyError } from './inspection-store';
 import { PostgresRecords } from './record-stores';
 import { sampleDecision } from './test-decisions';
 import { createTestDatabase, type TestDatabase } from './test-database';
@@ -140,6 +141,53 @@ describe('DecisionRecorder on real Postgres', () => {
     } finally {
       await down.close();
     }
+  });
+
+  it('records one decision per actor and Idempotency-Key, even when two commit at once', async () => {
+    const key = `part-attempt-${Date.now()}`;
+    const first = sampleDecision({ idempotencyKey: key, batchSize: 3 });
+    await recorder.recordDecision(first);
+    const found = await recorder.recordedUnderKey('line-3-camera', key);
+    expect(found).toMatchObject({
+      id: first.id,
+      idempotencyKey: key,
+      batchSize: 3,
+      inputSha256: first.inputSha256,
+    });
+    expect(await recorder.recordedUnderKey('line-4-camera', key)).toBeUndefined();
+
+    // The same key again: refused as a conflict (not an outage), and nothing of it is written.
+    const before = await counts();
+    const again = recorder.recordDecision(sampleDecision({ idempotencyKey: key }));
+    await expect(again).rejects.toBeInstanceOf(DuplicateIdempotencyKeyError);
+    await expect(again).rejects.toBeInstanceOf(ConflictError);
+    expect(await counts()).toEqual(before);
+    // Another actor may use the same key; decisions without a key are never compared.
+    await recorder.recordDecision(
+      sampleDecision({ idempotencyKey: key, actor: { name: 'line-4-camera', role: 'station' } }),
+    );
+    await recorder.recordDecision(sampleDecision());
+    await recorder.recordDecision(sampleDecision());
+
+    // Two transactions with a new key at once: the second waits for the first and is refused when it commits.
+    const raceKey = `${key}-race`;
+    const results = await Promise.allSettled([
+      recorder.recordDecision(sampleDecision({ idempotencyKey: raceKey })),
+      recorder.recordDecision(sampleDecision({ idempotencyKey: raceKey })),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason).toBeInstanceOf(DuplicateIdempotencyKeyError);
+    const { rows } = await sql.query<{ n: string }>(
+      'SELECT count(*) AS n FROM inspections WHERE idempotency_key = $1',
+      [raceKey],
+    );
+    expect(Number(rows[0]!.n)).toBe(1);
+
+    // The database holds keys to their form, whatever the caller checked.
+    await expect(
+      recorder.recordDecision(sampleDecision({ idempotencyKey: 'has space' })),
+    ).rejects.toBeInstanceOf(UnavailableError);
   });
 
   it('records a model change with its reason and a model.lifecycle event', async () => {

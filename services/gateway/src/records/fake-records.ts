@@ -15,7 +15,12 @@ import {
   type NewAuditEntry,
 } from './audit-types';
 import type { FeedbackRecord, FeedbackStore, NewFeedback } from './feedback-store';
-import type { InspectionRecord, InspectionStore, NewInspection } from './inspection-store';
+import {
+  DuplicateIdempotencyKeyError,
+  type InspectionRecord,
+  type InspectionStore,
+  type NewInspection,
+} from './inspection-store';
 import type { NewOutboxEvent, OutboxEvent, OutboxPageRequest, OutboxStore } from './outbox-store';
 import type { PinStore } from './pin-store';
 import type { RecordStores, RecordsTransactor } from './record-stores';
@@ -39,12 +44,23 @@ export class InMemoryRecords implements RecordsTransactor, RecordStores, AuditCh
     insert: async (i: NewInspection) => {
       this.check();
       if (this.state.inspections.some((r) => r.id === i.id)) throw new Error('duplicate inspection id');
-      const record = { ...i, createdAt: new Date() };
+      if (i.idempotencyKey !== undefined && this.findByKey(i.actor.name, i.idempotencyKey))
+        throw new DuplicateIdempotencyKeyError(i.actor.name, i.idempotencyKey);
+      // A copy, as a database row is: the caller may change its objects afterwards.
+      const record = { ...structuredClone(i), createdAt: new Date() };
       this.state.inspections.push(record);
-      return record;
+      return structuredClone(record);
     },
     get: async (id: string) => (this.check(), this.state.inspections.find((r) => r.id === id)),
+    findByIdempotencyKey: async (actorName: string, key: string) => (
+      this.check(),
+      this.findByKey(actorName, key)
+    ),
   };
+
+  private findByKey(actorName: string, key: string): InspectionRecord | undefined {
+    return this.state.inspections.find((r) => r.actor.name === actorName && r.idempotencyKey === key);
+  }
 
   readonly audit: AuditStore = {
     append: async (entry: NewAuditEntry) => (this.check(), this.appendAudit(entry)),

@@ -1,6 +1,7 @@
 /** The inspections table: one immutable row per recorded decision. */
 import type { Decision, DefectReport } from '../postprocess/decision-types';
 import type { PixelMoments } from '../drift/pixel-moments';
+import { ConflictError } from '../domain/errors';
 import type { Queryable } from './db';
 import type { Actor } from './audit-types';
 import { isUuid } from './uuid';
@@ -31,6 +32,10 @@ export interface NewInspection {
   jobId: string | null;
   /** Gateway clock, informational. */
   receivedAt: string | null;
+  /** Items in the inference batch the decision ran in (absent on rows recorded before it was kept). */
+  batchSize?: number;
+  /** The online request's Idempotency-Key: unique per actor name. */
+  idempotencyKey?: string;
 }
 
 export interface InspectionRecord extends NewInspection {
@@ -39,8 +44,25 @@ export interface InspectionRecord extends NewInspection {
 }
 
 export interface InspectionStore {
+  /** Throws DuplicateIdempotencyKeyError when the actor has already recorded a decision under the same key. */
   insert(inspection: NewInspection): Promise<InspectionRecord>;
   get(id: string): Promise<InspectionRecord | undefined>;
+  /** The decision the actor recorded under an Idempotency-Key, if any. */
+  findByIdempotencyKey(actorName: string, key: string): Promise<InspectionRecord | undefined>;
+}
+
+/**
+ * The actor has already recorded a decision under this Idempotency-Key (it may have committed while this one was
+ * being decided). A conflict, so the recorder passes it on as it is rather than as an outage.
+ */
+export class DuplicateIdempotencyKeyError extends ConflictError {
+  constructor(
+    readonly actorName: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`a decision was already recorded under this Idempotency-Key`, options);
+  }
 }
 
 /** An `inspections` row as `pg` returns it. */
@@ -71,50 +93,62 @@ export interface InspectionRow {
   job_id: string | null;
   received_at: Date | null;
   created_at: Date;
+  batch_size: number | null;
+  idempotency_key: string | null;
 }
 
 const COLUMNS = `id::text AS id, request_id, station_id, lot_id, part_id, modality, model_name, model_version,
   model_config_hash, input_sha256, object_key, decision, scores, defect_probability, pixel_mean, pixel_std, defects,
-  thresholds, preprocessing, timings, actor_id, actor_role, job_id::text AS job_id, received_at, created_at`;
+  thresholds, preprocessing, timings, actor_id, actor_role, job_id::text AS job_id, received_at, created_at,
+  batch_size, idempotency_key`;
 
 export class PostgresInspectionStore implements InspectionStore {
   constructor(private readonly db: Queryable) {}
 
   async insert(i: NewInspection): Promise<InspectionRecord> {
-    const { rows } = await this.db.query<InspectionRow>(
-      `INSERT INTO inspections (id, request_id, station_id, lot_id, part_id, modality, model_name,
+    const { rows } = await this.db
+      .query<InspectionRow>(
+        `INSERT INTO inspections (id, request_id, station_id, lot_id, part_id, modality, model_name,
          model_version, model_config_hash, input_sha256, object_key, decision, scores, defects, thresholds,
-         preprocessing, timings, actor_id, actor_role, job_id, received_at, defect_probability, pixel_mean, pixel_std)
+         preprocessing, timings, actor_id, actor_role, job_id, received_at, defect_probability, pixel_mean, pixel_std,
+         batch_size, idempotency_key)
        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14::jsonb, $15::jsonb,
-         $16::jsonb, $17::jsonb, $18, $19, $20::uuid, $21::timestamptz, $22, $23, $24)
+         $16::jsonb, $17::jsonb, $18, $19, $20::uuid, $21::timestamptz, $22, $23, $24, $25, $26)
        RETURNING ${COLUMNS}`,
-      [
-        i.id,
-        i.requestId,
-        i.stationId,
-        i.lotId,
-        i.partId,
-        i.modality,
-        i.model.name,
-        i.model.version,
-        i.model.configHash,
-        i.inputSha256,
-        i.objectKey,
-        i.decision,
-        JSON.stringify(i.scores),
-        JSON.stringify(i.defects),
-        JSON.stringify(i.thresholds),
-        JSON.stringify(i.preprocessing),
-        JSON.stringify(i.timings),
-        i.actor.name,
-        i.actor.role,
-        i.jobId,
-        i.receivedAt,
-        i.defectProbability ?? null,
-        i.pixels?.mean ?? null,
-        i.pixels?.std ?? null,
-      ],
-    );
+        [
+          i.id,
+          i.requestId,
+          i.stationId,
+          i.lotId,
+          i.partId,
+          i.modality,
+          i.model.name,
+          i.model.version,
+          i.model.configHash,
+          i.inputSha256,
+          i.objectKey,
+          i.decision,
+          JSON.stringify(i.scores),
+          JSON.stringify(i.defects),
+          JSON.stringify(i.thresholds),
+          JSON.stringify(i.preprocessing),
+          JSON.stringify(i.timings),
+          i.actor.name,
+          i.actor.role,
+          i.jobId,
+          i.receivedAt,
+          i.defectProbability ?? null,
+          i.pixels?.mean ?? null,
+          i.pixels?.std ?? null,
+          i.batchSize ?? null,
+          i.idempotencyKey ?? null,
+        ],
+      )
+      .catch((err: unknown) => {
+        if (i.idempotencyKey !== undefined && isIdempotencyConflict(err))
+          throw new DuplicateIdempotencyKeyError(i.actor.name, i.idempotencyKey, { cause: err });
+        throw err;
+      });
     const row = rows[0];
     if (!row) throw new Error('INSERT … RETURNING returned no row');
     return toRecord(row);
@@ -128,6 +162,19 @@ export class PostgresInspectionStore implements InspectionStore {
     );
     return rows[0] && toRecord(rows[0]);
   }
+
+  async findByIdempotencyKey(actorName: string, key: string): Promise<InspectionRecord | undefined> {
+    const { rows } = await this.db.query<InspectionRow>(
+      `SELECT ${COLUMNS} FROM inspections WHERE actor_id = $1 AND idempotency_key = $2`,
+      [actorName, key],
+    );
+    return rows[0] && toRecord(rows[0]);
+  }
+}
+
+function isIdempotencyConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown };
+  return e.code === '23505' && e.constraint === 'inspections_idempotency_key';
 }
 
 function toRecord(r: InspectionRow): InspectionRecord {
@@ -154,6 +201,8 @@ function toRecord(r: InspectionRow): InspectionRecord {
     actor: { name: r.actor_id, role: r.actor_role },
     jobId: r.job_id,
     receivedAt: r.received_at === null ? null : r.received_at.toISOString(),
+    ...(r.batch_size === null ? {} : { batchSize: r.batch_size }),
+    ...(r.idempotency_key === null ? {} : { idempotencyKey: r.idempotency_key }),
     createdAt: r.created_at,
   };
 }

@@ -1,0 +1,116 @@
+// A station that lost the answer sends the same POST /v1/inspections again with the same Idempotency-Key: it gets
+// the recorded decision (header Idempotent-Replayed), and the records hold one decision, one audit entry. Embedded
+// defaults (PGlite, local store, model-server with the fixture models).
+import {
+  ROLE_KEYS,
+  bearer,
+  datasetImages,
+  gatewayPerFile,
+  postImage,
+  postInspectionJson,
+} from './gateway-harness';
+
+const gateway = gatewayPerFile();
+const station = bearer(ROLE_KEYS.station);
+const auditor = bearer(ROLE_KEYS.auditor);
+
+interface Decided {
+  inspectionId: string;
+  requestId: string;
+  decision: string;
+  scores: Record<string, number>;
+  timings: Record<string, number>;
+  batchSize: number;
+}
+
+const decidedAudit = async (inspectionId: string): Promise<number> => {
+  const res = await fetch(
+    `${gateway.url}/v1/audit?action=inspection.decided&entityType=inspection&entityId=${inspectionId}`,
+    { headers: auditor },
+  );
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { entries: unknown[] }).entries.length;
+};
+
+describe('Idempotency-Key on POST /v1/inspections', () => {
+  const [tile, other] = datasetImages('magnetic_tile', 'Crack', 2);
+  const fields = { modality: 'visual', stationId: 'line-1', lotId: 'LOT-42', partId: 'P-1001' };
+
+  it('answers a retry with the recorded decision and records it once', async () => {
+    const key = { ...station, 'idempotency-key': 'P-1001-attempt-a' };
+    const first = await postImage(gateway.url, tile!.bytes, fields, key);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const a = (await first.json()) as Decided;
+
+    const retry = await postImage(gateway.url, tile!.bytes, fields, key);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.headers.get('x-request-id')).not.toBe(a.requestId);
+    const b = (await retry.json()) as Decided;
+    expect(b).toMatchObject({
+      inspectionId: a.inspectionId,
+      requestId: a.requestId,
+      decision: a.decision,
+      scores: a.scores,
+      batchSize: a.batchSize,
+    });
+    expect(b.timings.inferMs).toBe(a.timings.inferMs);
+    expect(b.timings.recordMs).toBeUndefined();
+
+    expect(await decidedAudit(a.inspectionId)).toBe(1);
+    const stored = await fetch(`${gateway.url}/v1/inspections/${a.inspectionId}`, { headers: auditor });
+    expect(await stored.json()).toMatchObject({ idempotencyKey: 'P-1001-attempt-a', batchSize: a.batchSize });
+  });
+
+  it('refuses the key for another image with 422 and records nothing', async () => {
+    const lotItems = async (): Promise<string[]> => {
+      const list = await fetch(`${gateway.url}/v1/inspections?lot=LOT-42&limit=1000`, { headers: auditor });
+      return ((await list.json()) as { items: Array<{ inspectionId: string }> }).items.map(
+        (i) => i.inspectionId,
+      );
+    };
+    const key = { ...station, 'idempotency-key': 'P-1001-attempt-b' };
+    const first = (await (await postImage(gateway.url, tile!.bytes, fields, key)).json()) as Decided;
+    const before = await lotItems();
+    expect(before).toContain(first.inspectionId);
+    const reused = await postImage(gateway.url, other!.bytes, fields, key);
+    expect(reused.status).toBe(422);
+    expect(await reused.json()).toMatchObject({
+      error: {
+        code: 'idempotency_key_reused',
+        details: { inspectionId: first.inspectionId, differs: ['image'] },
+      },
+    });
+    expect(await lotItems()).toEqual(before);
+  });
+
+  it('decides two requests sent at once with one key once, and answers both with it', async () => {
+    const key = { ...station, 'idempotency-key': 'P-1001-attempt-c' };
+    const both = await Promise.all([
+      postImage(gateway.url, tile!.bytes, fields, key),
+      postImage(gateway.url, tile!.bytes, fields, key),
+    ]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    const replayed = both.map((r) => r.headers.get('idempotent-replayed')).sort();
+    expect(replayed).toEqual(['true', null].sort());
+    const [x, y] = (await Promise.all(both.map((r) => r.json()))) as Decided[];
+    expect(x!.inspectionId).toBe(y!.inspectionId);
+    expect(await decidedAudit(x!.inspectionId)).toBe(1);
+  });
+
+  it('replays measurements too, and refuses a malformed key before reading anything', async () => {
+    const body = { modality: 'electrical', stationId: 'ate-1', measurements: [1.5, null, 3, 4, 5, 6, 7, 8] };
+    const key = { ...station, 'idempotency-key': 'ate-1-row-9' };
+    const a = (await (await postInspectionJson(gateway.url, body, key)).json()) as Decided;
+    const retry = await postInspectionJson(gateway.url, body, key);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await retry.json()) as Decided).inspectionId).toBe(a.inspectionId);
+
+    for (const bad of ['has space', 'x'.repeat(256), 'naïve']) {
+      const res = await postInspectionJson(gateway.url, body, { ...station, 'idempotency-key': bad });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/Idempotency-Key/);
+    }
+  });
+});
