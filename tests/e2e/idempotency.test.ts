@@ -99,6 +99,15 @@ describe('Idempotency-Key on POST /v1/inspections', () => {
     expect(await decidedAudit(x!.inspectionId)).toBe(1);
   });
 
+  it('leaves the part with one decision per attempted inspection in its history', async () => {
+    const res = await fetch(`${gateway.url}/v1/inspections?part=P-1001&limit=100`, { headers: auditor });
+    expect(res.status).toBe(200);
+    const items = ((await res.json()) as { items: Array<{ partId: string; lotId: string }> }).items;
+    // Attempts a, b and c above: three keys, three decisions, whatever was resent.
+    expect(items).toHaveLength(3);
+    expect(items.every((i) => i.partId === 'P-1001' && i.lotId === 'LOT-42')).toBe(true);
+  });
+
   it('replays measurements too, and refuses a malformed key before reading anything', async () => {
     const body = { modality: 'electrical', stationId: 'ate-1', measurements: [1.5, null, 3, 4, 5, 6, 7, 8] };
     const key = { ...station, 'idempotency-key': 'ate-1-row-9' };

@@ -75,6 +75,21 @@ export class IdempotencyKeyReusedError extends GatewayError {
   readonly code = 'idempotency_key_reused' as const;
 }
 
+/**
+ * The caller already used this Idempotency-Key for a record (a decision, a job) that committed first, possibly
+ * while this request was being served. A conflict, so a recorder passes it on as it is rather than as an outage;
+ * the request's handler answers with the earlier record.
+ */
+export class DuplicateIdempotencyKeyError extends ConflictError {
+  constructor(
+    readonly actorName: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super('this Idempotency-Key was already used', options);
+  }
+}
+
 /** Back-pressure: a queue is full; the client should retry after `retryAfterSeconds`. */
 export class TooManyRequestsError extends GatewayError {
   readonly code = 'too_many_requests' as const;

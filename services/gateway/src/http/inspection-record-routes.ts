@@ -15,7 +15,7 @@ const feedbackSchema = z.object({
 });
 
 /**
- * `GET /v1/inspections` (newest first; `station`, `lot`, `model`, `decision`, `from`, `to`, `cursor`, `limit`),
+ * `GET /v1/inspections` (newest first; `station`, `lot`, `part`, `model`, `decision`, `from`, `to`, `cursor`, `limit`),
  * `GET /v1/inspections/:id`, `GET /v1/inspections/:id/input` (the exact bytes inspected, verified against their
  * SHA-256 on the way out) and `POST /v1/inspections/:id/feedback` (a human label, recorded and audited).
  */

@@ -1,9 +1,9 @@
-import { Router, type Request } from 'express';
-import { InputError } from '../domain/errors';
+import { Router } from 'express';
 import type { InspectionOutcome } from '../inspections/inspection-service';
 import type { InspectionInput } from './inspection-request';
 import { readInspectionRequest } from './inspection-request';
 import { asyncRoute } from './async-route';
+import { REPLAYED_HEADER, idempotencyKeyOf } from './idempotency-key';
 import type { Principal } from './auth';
 
 export interface InspectionHandler {
@@ -12,9 +12,6 @@ export interface InspectionHandler {
     context: { principal: Principal; requestId: string; idempotencyKey?: string },
   ): Promise<InspectionOutcome>;
 }
-
-/** Set on an answer that is the recorded decision of an earlier request with the same Idempotency-Key. */
-export const REPLAYED_HEADER = 'idempotent-replayed';
 
 /** `POST /v1/inspections` in its multipart, raw-image and JSON forms. */
 export function inspectionRoutes(service: InspectionHandler, maxUploadBytes: number): Router {
@@ -34,16 +31,4 @@ export function inspectionRoutes(service: InspectionHandler, maxUploadBytes: num
     }),
   );
   return router;
-}
-
-/** The `Idempotency-Key` header: 1 to 255 visible ASCII characters (a UUID per attempted inspection, say). */
-function idempotencyKeyOf(req: Request): string | undefined {
-  const value = req.headers['idempotency-key'];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(value)) {
-    throw new InputError('Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces)', {
-      details: { header: 'Idempotency-Key' },
-    });
-  }
-  return value;
 }

@@ -36,6 +36,14 @@ const window: Param[] = [
   query('from', 'ISO 8601 timestamp, inclusive'),
   query('to', 'ISO 8601 timestamp, exclusive'),
 ];
+const idempotencyKey = (what: string, answer: string): Param => ({
+  name: 'Idempotency-Key',
+  in: 'header',
+  description:
+    `one per attempted ${what} (1 to 255 visible ASCII characters, e.g. a UUID): a repeated request with the ` +
+    `same key gets ${answer} (header \`Idempotent-Replayed: true\`) instead of a second ${what}`,
+  schema: { type: 'string', pattern: '^[!-~]{1,255}$' },
+});
 const reason = {
   type: 'object',
   required: ['reason'],
@@ -66,15 +74,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
         query('modality', 'visual | thermal | electrical (raw bodies: query or x-modality)'),
         query('stationId', 'station (raw bodies: query or x-station-id)'),
         query('heatmap', 'true: return the localization heatmap as a PNG (raw bodies: query or x-heatmap)'),
-        {
-          name: 'Idempotency-Key',
-          in: 'header',
-          description:
-            'one per attempted inspection (1 to 255 visible ASCII characters, e.g. a UUID): a repeated request ' +
-            'with the same key gets the decision recorded for the first one (header `Idempotent-Replayed: true`) ' +
-            'instead of a second decision',
-          schema: { type: 'string', pattern: '^[!-~]{1,255}$' },
-        },
+        idempotencyKey('inspection', 'the decision recorded for the first one'),
       ],
       body: [
         {
@@ -135,6 +135,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       parameters: [
         query('station', 'station id'),
         query('lot', 'lot id'),
+        query('part', 'part (serial) id: every decision on that part'),
         query('model', 'model name'),
         query('decision', 'pass, review, fail or a comma-separated list'),
         ...window,
@@ -181,6 +182,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       parameters: [
         query('station', 'station id'),
         query('lot', 'lot id'),
+        query('part', 'part (serial) id: every decision on that part'),
         query('model', 'model name'),
         query('decision', 'review (default), fail or review,fail'),
         ...window,
@@ -210,6 +212,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     post: {
       summary: 'Submit a batch job: multipart `images` files, or JSON objectKeys of stored images',
       roles: ['station'],
+      parameters: [idempotencyKey('job', 'the job created for the first one')],
       body: [
         {
           contentType: 'multipart/form-data',
@@ -238,7 +241,13 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
           },
         },
       ],
-      responses: { '202': '{jobId, total}', ...errors },
+      responses: {
+        '202':
+          '{jobId, total} (`Idempotent-Replayed: true`: the job created for an earlier request with the same key)',
+        ...errors,
+        '422':
+          '`idempotency_key_reused`: the key was first used for another job (other options, images or order)',
+      },
     },
   },
   '/v1/jobs/{id}': {

@@ -68,6 +68,7 @@ export function queryInspectionFilter<D extends Decision>(
   for (const [param, key] of [
     ['station', 'stationId'],
     ['lot', 'lotId'],
+    ['part', 'partId'],
     ['model', 'model'],
   ] as const) {
     const value = queryText(req, param);

@@ -1,6 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { IdempotencyKeyReusedError, InputError, InternalError } from '../domain/errors';
+import {
+  DuplicateIdempotencyKeyError,
+  IdempotencyKeyReusedError,
+  InputError,
+  InternalError,
+} from '../domain/errors';
 import { readFloat32, type WireTensor } from '../domain/tensor';
 import type { Principal } from '../http/auth';
 import type { InspectionInput } from '../http/inspection-request';
@@ -13,7 +18,7 @@ import type { ModelContract } from '../routing/contract-types';
 import { ModelContractError } from '../routing/model-contract-error';
 import type { InspectionResult } from './inspection-result';
 import type { ModelRunner, RunSpec } from './model-runner';
-import { DuplicateIdempotencyKeyError, type InspectionRecord } from '../records';
+import type { InspectionRecord } from '../records';
 
 export interface ContractSource {
   get(model: string, version?: string): Promise<ModelContract>;

@@ -5,6 +5,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { ConflictError } from '../domain/errors';
 import { asyncRoute } from '../http/async-route';
+import { REPLAYED_HEADER, idempotencyKeyOf } from '../http/idempotency-key';
 import { queryLimit, queryList } from '../http/query-params';
 import { jsonBody } from '../http/json-body';
 import type { ObjectStore } from '../storage/object-store';
@@ -29,11 +30,13 @@ export function jobRoutes(
       else keysBody(req, res, next);
     },
     asyncRoute(async (req, res) => {
+      const idempotencyKey = idempotencyKeyOf(req); // a malformed key is refused before the upload is read
       const submission = isMultipart(req)
         ? await readJobUpload(req, objects, limits)
         : await readJobKeys(req.body, objects, limits);
       const principal = req.principal ?? { name: 'anonymous', role: 'station' };
-      const accepted = await service.submit(submission, principal);
+      const { replayed, ...accepted } = await service.submit(submission, principal, idempotencyKey);
+      if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
       res.status(202).location(`${req.baseUrl}/${accepted.jobId}`).json(accepted);
     }),
   );

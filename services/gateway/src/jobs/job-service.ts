@@ -2,8 +2,14 @@
  * Batch jobs as the API sees them: submit (job row + item rows + pg-boss messages in one transaction), status,
  * paginated results and cancel.
  */
-import { randomUUID } from 'node:crypto';
-import { InputError, NotFoundError } from '../domain/errors';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  DuplicateIdempotencyKeyError,
+  IdempotencyKeyReusedError,
+  InputError,
+  InternalError,
+  NotFoundError,
+} from '../domain/errors';
 import { indexFromCursor, indexPage } from '../domain/index-pages';
 import type { Actor } from '../records/audit-types';
 import type { AuditStoreOptions } from '../records/audit-store';
@@ -79,22 +85,49 @@ export interface JobServiceDeps {
 export class JobService {
   constructor(private readonly deps: JobServiceDeps) {}
 
-  async submit(submission: JobSubmission, principal: Actor): Promise<{ jobId: string; total: number }> {
+  /**
+   * Creates the job (job row, item rows and queue messages in one transaction). With an Idempotency-Key the
+   * submitter already created a job under, that job is answered again (`replayed`) if the submission is the same
+   * one (same options and items in the same order), else IdempotencyKeyReusedError; two such submissions at once
+   * create one job.
+   */
+  async submit(
+    submission: JobSubmission,
+    principal: Actor,
+    idempotencyKey?: string,
+  ): Promise<{ jobId: string; total: number; replayed: boolean }> {
+    const idempotency =
+      idempotencyKey === undefined
+        ? undefined
+        : { key: idempotencyKey, requestSha256: submissionDigest(submission) };
+    if (idempotency) {
+      const earlier = await this.deps.store.jobUnderKey(principal.name, idempotency.key);
+      if (earlier) return replayOf(earlier, idempotency.requestSha256);
+    }
     const jobId = randomUUID();
     const { fields, items } = submission;
-    await this.deps.database.transaction(async (tx) => {
-      await this.deps.store.insertJob(tx, {
-        id: jobId,
-        createdBy: principal.name,
-        options: { ...fields, actorRole: principal.role },
-        items,
+    try {
+      await this.deps.database.transaction(async (tx) => {
+        await this.deps.store.insertJob(tx, {
+          id: jobId,
+          createdBy: principal.name,
+          options: { ...fields, actorRole: principal.role },
+          items,
+          ...(idempotency ? { idempotency } : {}),
+        });
+        await this.deps.queue.enqueue(
+          tx,
+          items.map((_, index) => ({ jobId, index })),
+        );
       });
-      await this.deps.queue.enqueue(
-        tx,
-        items.map((_, index) => ({ jobId, index })),
-      );
-    });
-    return { jobId, total: items.length };
+    } catch (err) {
+      if (!idempotency || !(err instanceof DuplicateIdempotencyKeyError)) throw err;
+      const earlier = await this.deps.store.jobUnderKey(principal.name, idempotency.key);
+      if (!earlier)
+        throw new InternalError('the job created under this Idempotency-Key vanished', { cause: err });
+      return replayOf(earlier, idempotency.requestSha256);
+    }
+    return { jobId, total: items.length, replayed: false };
   }
 
   async get(id: string): Promise<JobView> {
@@ -155,6 +188,28 @@ export class JobService {
 
 function checkId(id: string): void {
   if (!isUuid(id)) throw new InputError(`'${id.slice(0, 64)}' is not a job id (a UUID)`);
+}
+
+/** SHA-256 of what a submission asks for: its options and its items (source and object key), in order. */
+function submissionDigest(submission: JobSubmission): string {
+  const f = submission.fields;
+  const canonical = JSON.stringify({
+    fields: [f.modality, f.stationId, f.lotId, f.partId, f.model, f.version],
+    items: submission.items.map((i) => [i.source, i.objectKey]),
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** The job created under the key, if the submission is the same one. */
+function replayOf(earlier: JobRow, requestSha256: string): { jobId: string; total: number; replayed: true } {
+  if (earlier.idempotency?.requestSha256 !== requestSha256) {
+    throw new IdempotencyKeyReusedError(
+      'this Idempotency-Key was first used for another job (other options, images or order); ' +
+        'use a new key for a new job',
+      { details: { jobId: earlier.id } },
+    );
+  }
+  return { jobId: earlier.id, total: earlier.total, replayed: true };
 }
 
 function view(job: JobRow, decisions: Record<Decision, number>): JobView {

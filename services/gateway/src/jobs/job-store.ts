@@ -4,6 +4,7 @@
  * (inside the recorder) the audit chain lock, so cancel and item transactions never deadlock each other.
  */
 import type { Decision, DefectReport } from '../postprocess/decision-types';
+import { DuplicateIdempotencyKeyError } from '../domain/errors';
 import { firstRow, type Queryable } from '../records/db';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -39,6 +40,13 @@ export interface JobRow {
   finishedAt: Date | null;
   options: JobOptions;
   cancelled: boolean;
+  /** The submission's Idempotency-Key and the digest of what was submitted under it (absent without a key). */
+  idempotency?: JobIdempotency;
+}
+
+export interface JobIdempotency {
+  key: string;
+  requestSha256: string;
 }
 
 export interface ItemRow {
@@ -76,10 +84,12 @@ interface JobDbRow {
   finished_at: Date | null;
   options: JobOptions;
   cancelled: boolean;
+  idempotency_key: string | null;
+  request_sha256: string | null;
 }
 
 const JOB_COLUMNS = `id::text AS id, status, total, done, failed, created_by, created_at, started_at, finished_at,
-  options, cancelled`;
+  options, cancelled, idempotency_key, request_sha256`;
 
 interface ItemDbRow {
   item_index: number;
@@ -101,16 +111,41 @@ export const FINAL_JOB_STATUSES: readonly JobStatus[] = ['completed', 'failed', 
 export class JobStore {
   constructor(private readonly db: Queryable) {}
 
-  /** Inserts the job and all its items (in the caller's transaction). */
+  /**
+   * Inserts the job and all its items (in the caller's transaction). Throws DuplicateIdempotencyKeyError when the
+   * submitter already has a job under the same Idempotency-Key.
+   */
   async insertJob(
     tx: Queryable,
-    job: { id: string; createdBy: string; options: JobOptions; items: readonly NewJobItem[] },
+    job: {
+      id: string;
+      createdBy: string;
+      options: JobOptions;
+      items: readonly NewJobItem[];
+      idempotency?: JobIdempotency;
+    },
   ): Promise<JobRow> {
-    const { rows } = await tx.query<JobDbRow>(
-      `INSERT INTO jobs (id, total, created_by, options) VALUES ($1::uuid, $2, $3, $4::jsonb)
-       RETURNING ${JOB_COLUMNS}`,
-      [job.id, job.items.length, job.createdBy, JSON.stringify(job.options)],
-    );
+    const key = job.idempotency?.key;
+    const { rows } = await tx
+      .query<JobDbRow>(
+        `INSERT INTO jobs (id, total, created_by, options, idempotency_key, request_sha256)
+         VALUES ($1::uuid, $2, $3, $4::jsonb, $5, $6)
+         RETURNING ${JOB_COLUMNS}`,
+        [
+          job.id,
+          job.items.length,
+          job.createdBy,
+          JSON.stringify(job.options),
+          key ?? null,
+          job.idempotency?.requestSha256 ?? null,
+        ],
+      )
+      .catch((err: unknown) => {
+        const e = err as { code?: unknown; constraint?: unknown };
+        if (key !== undefined && e.code === '23505' && e.constraint === 'jobs_idempotency_key')
+          throw new DuplicateIdempotencyKeyError(job.createdBy, key, { cause: err });
+        throw err;
+      });
     // One statement for all items: unnest keeps 10 000 items to one round trip.
     await tx.query(
       `INSERT INTO inspection_items (job_id, item_index, source, object_key)
@@ -119,6 +154,15 @@ export class JobStore {
       [job.id, job.items.map((i) => i.source), job.items.map((i) => i.objectKey)],
     );
     return toJob(firstRow(rows));
+  }
+
+  /** The job the submitter created under an Idempotency-Key, if any. */
+  async jobUnderKey(createdBy: string, key: string): Promise<JobRow | undefined> {
+    const { rows } = await this.db.query<JobDbRow>(
+      `SELECT ${JOB_COLUMNS} FROM jobs WHERE created_by = $1 AND idempotency_key = $2`,
+      [createdBy, key],
+    );
+    return rows[0] && toJob(rows[0]);
   }
 
   async getJob(id: string, q: Queryable = this.db): Promise<JobRow | undefined> {
@@ -288,6 +332,9 @@ function toJob(r: JobDbRow): JobRow {
     finishedAt: r.finished_at,
     options: r.options,
     cancelled: r.cancelled,
+    ...(r.idempotency_key !== null && r.request_sha256 !== null
+      ? { idempotency: { key: r.idempotency_key, requestSha256: r.request_sha256 } }
+      : {}),
   };
 }
 

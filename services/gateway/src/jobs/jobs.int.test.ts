@@ -222,6 +222,71 @@ describe('batch jobs on real Postgres', () => {
     expect(((await res415.json()) as { error: { message: string } }).error.message).toContain("'anim.gif'");
   });
 
+  it('creates one job per Idempotency-Key: a resent upload gets the same job, another submission 422', async () => {
+    const key = `lot-7-batch-${Date.now()}`;
+    const upload = () => {
+      const form = new FormData();
+      form.set('modality', 'visual');
+      form.set('stationId', 'line-4');
+      for (let i = 0; i < 2; i++)
+        form.append('images', new Blob([fakeImage(`resent-${i}`)]), `resent-${i}.png`);
+      return fetch(`${api.url}/v1/jobs`, { method: 'POST', body: form, headers: { 'idempotency-key': key } });
+    };
+    const first = await upload();
+    expect(first.status).toBe(202);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const created = (await first.json()) as { jobId: string; total: number };
+    const again = await upload();
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('location')).toBe(`/v1/jobs/${created.jobId}`);
+    expect(await again.json()).toEqual(created);
+    expect(await finished(created.jobId)).toMatchObject({ status: 'completed', total: 2, done: 2 });
+
+    // The same images in another order, or as another job's options, under the same key: refused, nothing created.
+    const jobsBefore = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs');
+    const keys = await storeImages(['resent-1', 'resent-0']);
+    const reordered = await fetch(`${api.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ modality: 'visual', stationId: 'line-4', objectKeys: keys }),
+    });
+    expect(reordered.status).toBe(422);
+    expect(await reordered.json()).toMatchObject({
+      error: { code: 'idempotency_key_reused', details: { jobId: created.jobId } },
+    });
+    const malformed = await fetch(`${api.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'two words' },
+      body: JSON.stringify({ modality: 'visual', stationId: 'line-4', objectKeys: keys }),
+    });
+    expect(malformed.status).toBe(400);
+    expect((await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs')).rows).toEqual(
+      jobsBefore.rows,
+    );
+
+    // Two submissions with a new key at once: one job, both answered with it.
+    const both = await Promise.all(
+      [0, 1].map(() =>
+        fetch(`${api.url}/v1/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': `${key}-race` },
+          body: JSON.stringify({ modality: 'visual', stationId: 'line-4', objectKeys: keys }),
+        }),
+      ),
+    );
+    expect(both.map((r) => r.status)).toEqual([202, 202]);
+    const ids = await Promise.all(both.map(async (r) => ((await r.json()) as { jobId: string }).jobId));
+    expect(ids[0]).toBe(ids[1]);
+    const { rows } = await sql.query<{ n: number; items: number }>(
+      `SELECT count(*)::int AS n, (SELECT count(*)::int FROM inspection_items WHERE job_id = $2::uuid) AS items
+       FROM jobs WHERE idempotency_key = $1`,
+      [`${key}-race`, ids[0]],
+    );
+    expect(rows[0]).toEqual({ n: 1, items: 2 });
+    await finished(ids[0]!);
+  });
+
   it('answers 400 naming object keys that are not in the store, and for malformed requests', async () => {
     const [present] = await storeImages(['present']);
     const absent = `sha256/ab/${'ab'.repeat(32)}`;

@@ -1,9 +1,14 @@
 import { Client } from 'pg';
-import { ConflictError, InputError, NotFoundError, UnavailableError } from '../domain/errors';
+import {
+  ConflictError,
+  DuplicateIdempotencyKeyError,
+  InputError,
+  NotFoundError,
+  UnavailableError,
+} from '../domain/errors';
 import { parseEvent } from '../events/event-schema';
 import { createDatabase, type Database } from './db';
 import { DecisionRecorder } from './decision-recorder';
-import { DuplicateIdempotencyKeyError } from './inspection-store';
 import { PostgresRecords } from './record-stores';
 import { sampleDecision } from './test-decisions';
 import { createTestDatabase, type TestDatabase } from './test-database';

@@ -4,7 +4,7 @@
  * verifies it), and `unavailable` simulates a database outage. Not for production.
  */
 import { randomUUID } from 'node:crypto';
-import { UnavailableError } from '../domain/errors';
+import { DuplicateIdempotencyKeyError, UnavailableError } from '../domain/errors';
 import { auditRowHash } from './audit-canonical';
 import type { AuditChainSource, AuditPageRequest, AuditStore, CheckpointCheck } from './audit-store';
 import {
@@ -15,12 +15,7 @@ import {
   type NewAuditEntry,
 } from './audit-types';
 import type { FeedbackRecord, FeedbackStore, NewFeedback } from './feedback-store';
-import {
-  DuplicateIdempotencyKeyError,
-  type InspectionRecord,
-  type InspectionStore,
-  type NewInspection,
-} from './inspection-store';
+import type { InspectionRecord, InspectionStore, NewInspection } from './inspection-store';
 import type { NewOutboxEvent, OutboxEvent, OutboxPageRequest, OutboxStore } from './outbox-store';
 import type { PinStore } from './pin-store';
 import type { RecordStores, RecordsTransactor } from './record-stores';

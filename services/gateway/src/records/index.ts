@@ -8,7 +8,7 @@ export { PostgresRecords } from './record-stores';
 export type { RecordStores, RecordsTransactor } from './record-stores';
 export { PostgresAuditStore } from './audit-store';
 export type { AuditChainSource, AuditStore, AuditStoreOptions, CheckpointCheck } from './audit-store';
-export { DuplicateIdempotencyKeyError, PostgresInspectionStore } from './inspection-store';
+export { PostgresInspectionStore } from './inspection-store';
 export type { InspectionRecord, InspectionStore, NewInspection } from './inspection-store';
 export { PostgresOutboxStore } from './outbox-store';
 export type { NewOutboxEvent, OutboxEvent, OutboxStore, OutboxTopic } from './outbox-store';

@@ -34,8 +34,10 @@ describe('the inspections list (real Postgres)', () => {
       ['e', 'fail', 'line-2'],
       ['f', 'pass', 'line-1'],
     ];
+    // Part P-100 is inspected three times (a, d, f: first pass, then after rework); the others once each.
     for (const [tag, decision, stationId] of plan) {
-      const { inspection } = await recorder.recordDecision(sampleDecision({ decision, stationId }));
+      const part = ['a', 'd', 'f'].includes(tag) ? { partId: 'P-100' } : {};
+      const { inspection } = await recorder.recordDecision(sampleDecision({ decision, stationId, ...part }));
       tags.set(inspection.id, tag);
       if (tag === 'c') middle = inspection.createdAt.toISOString();
     }
@@ -66,6 +68,13 @@ describe('the inspections list (real Postgres)', () => {
     expect(await all({ from: middle }, 2, 'newest')).toEqual(['f', 'e', 'd', 'c']);
     expect(await all({ to: middle }, 2, 'newest')).toEqual(['b', 'a']);
     expect(await query.count({ decisions: ['pass'] })).toBe(3);
+  });
+
+  it('lists every decision on one part, alone or with the other filters', async () => {
+    expect(await all({ partId: 'P-100' }, 2, 'newest')).toEqual(['f', 'd', 'a']);
+    expect(await all({ partId: 'P-100', decisions: ['pass'] }, 10, 'oldest')).toEqual(['a', 'f']);
+    expect(await all({ partId: 'P-100', stationId: 'line-2' }, 10, 'newest')).toEqual([]);
+    expect(await all({ partId: 'P-999' }, 10, 'newest')).toEqual([]);
   });
 
   it('exports every match as CSV, page after page', async () => {

@@ -30,6 +30,8 @@ export interface InspectionFilter {
   decisions?: readonly Decision[];
   stationId?: string;
   lotId?: string;
+  /** The part (serial) id the station sent. */
+  partId?: string;
   model?: string;
   /** ISO timestamps: created in [from, to). */
   from?: string;
@@ -168,7 +170,8 @@ function conditions(f: InspectionFilter): { where: string; params: unknown[] } {
       AND ($3::text IS NULL OR n.lot_id = $3)
       AND ($4::text IS NULL OR n.model_name = $4)
       AND ${createdWithin(5, 6)}
-      AND (NOT $7::boolean OR NOT EXISTS (SELECT 1 FROM feedback f WHERE f.inspection_id = n.id))`,
+      AND (NOT $7::boolean OR NOT EXISTS (SELECT 1 FROM feedback f WHERE f.inspection_id = n.id))
+      AND ($8::text IS NULL OR n.part_id = $8)`,
     params: [
       f.decisions && f.decisions.length > 0 ? [...f.decisions] : null,
       f.stationId ?? null,
@@ -177,6 +180,7 @@ function conditions(f: InspectionFilter): { where: string; params: unknown[] } {
       f.from ?? null,
       f.to ?? null,
       f.unlabelledOnly ?? false,
+      f.partId ?? null,
     ],
   };
 }

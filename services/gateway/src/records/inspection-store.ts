@@ -1,7 +1,7 @@
 /** The inspections table: one immutable row per recorded decision. */
 import type { Decision, DefectReport } from '../postprocess/decision-types';
 import type { PixelMoments } from '../drift/pixel-moments';
-import { ConflictError } from '../domain/errors';
+import { DuplicateIdempotencyKeyError } from '../domain/errors';
 import type { Queryable } from './db';
 import type { Actor } from './audit-types';
 import { isUuid } from './uuid';
@@ -49,20 +49,6 @@ export interface InspectionStore {
   get(id: string): Promise<InspectionRecord | undefined>;
   /** The decision the actor recorded under an Idempotency-Key, if any. */
   findByIdempotencyKey(actorName: string, key: string): Promise<InspectionRecord | undefined>;
-}
-
-/**
- * The actor has already recorded a decision under this Idempotency-Key (it may have committed while this one was
- * being decided). A conflict, so the recorder passes it on as it is rather than as an outage.
- */
-export class DuplicateIdempotencyKeyError extends ConflictError {
-  constructor(
-    readonly actorName: string,
-    readonly key: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`a decision was already recorded under this Idempotency-Key`, options);
-  }
 }
 
 /** An `inspections` row as `pg` returns it. */
