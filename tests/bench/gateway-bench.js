@@ -8,6 +8,7 @@
 //
 //   npm run bench:gateway [-- --seconds 10 --modality visual|thermal --concurrency 1,16,64,256]
 //   npm run bench:gateway -- --profile              (gateway under --cpu-prof; summary of where CPU goes)
+//   npm run bench:gateway -- --idempotency-keys     (each request with its own Idempotency-Key)
 //   npm run bench:gateway -- --soak 100000          (RSS and errors every 10k requests at concurrency 256)
 //   npm run bench:gateway -- --repository triton-model-repo \
 //       --routes visual:visual_ensemble,thermal:thermal_ensemble,electrical:electrical_ensemble
@@ -18,6 +19,7 @@
 'use strict';
 
 const { spawn } = require('node:child_process');
+const { randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
@@ -59,6 +61,11 @@ const SPEC = {
   soak: { type: 'int', help: 'soak mode: this many requests through the gateway, RSS every --soak-every' },
   'soak-every': { type: 'int', default: 10_000, help: 'soak report interval (requests)' },
   'soak-concurrency': { type: 'int', default: 256, help: 'clients in soak mode' },
+  'idempotency-keys': {
+    type: 'bool',
+    default: false,
+    help: 'every gateway request carries its own Idempotency-Key (a station that guards its retries)',
+  },
   'retry-after': {
     type: 'bool',
     default: false,
@@ -184,7 +191,7 @@ function printErrorMessages() {
 }
 
 /** One raw image/jpeg POST on a keep-alive agent; resolves with 'ok', '429' or the status/error label. */
-function postImage(agent, port, urlPath, body, type = 'image/jpeg', refusal = undefined) {
+function postImage(agent, port, urlPath, body, type = 'image/jpeg', refusal = undefined, extraHeaders = {}) {
   return new Promise((resolve) => {
     const req = http.request(
       {
@@ -193,7 +200,7 @@ function postImage(agent, port, urlPath, body, type = 'image/jpeg', refusal = un
         port,
         method: 'POST',
         path: urlPath,
-        headers: { 'content-type': type, 'content-length': body.length },
+        headers: { 'content-type': type, 'content-length': body.length, ...extraHeaders },
       },
       (res) => {
         const chunks = [];
@@ -247,7 +254,16 @@ async function runRow(ctx, pathName, concurrency, opts) {
       const img = images[i % images.length];
       const urlPath = `${img.query}&stationId=bench-${i % concurrency}`;
       const refusal = opts.retryAfter ? { retryAfterS: 0 } : undefined;
-      const outcome = await postImage(agent, ctx.gateway.port, urlPath, img.bytes, img.type, refusal);
+      const headers = opts.idempotencyKeys ? { 'idempotency-key': randomUUID() } : {};
+      const outcome = await postImage(
+        agent,
+        ctx.gateway.port,
+        urlPath,
+        img.bytes,
+        img.type,
+        refusal,
+        headers,
+      );
       if (refusal && refusal.retryAfterS > 0)
         await new Promise((r) => setTimeout(r, refusal.retryAfterS * 1000));
       return outcome;
@@ -708,6 +724,7 @@ async function main() {
           const row = await runRow(ctx, p, c, {
             warmupMs: opts['warmup-ms'],
             retryAfter: opts['retry-after'],
+            idempotencyKeys: opts['idempotency-keys'],
             seconds: opts.seconds,
             requests: opts.requests,
           });

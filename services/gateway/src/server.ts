@@ -134,7 +134,7 @@ export async function startGateway(
     metrics,
     log,
     requestTimeoutMs: config.requestTimeoutMs,
-    sink: new RecordingSink(records.objects, records.recorder),
+    sink: new RecordingSink(records.objects, records.recorder, records.records.inspections),
     drift,
   });
 

@@ -66,7 +66,7 @@ beforeEach(() => {
   triton = new FakeDriftTriton();
   runner = new ModelRunner(triton, { maxQueueDepth: 100, maxWaitMs: 0, maxInFlight: 2 });
   records = new InMemoryRecords();
-  sink = new RecordingSink(new FakeObjectStore(), new DecisionRecorder(records));
+  sink = new RecordingSink(new FakeObjectStore(), new DecisionRecorder(records), records.inspections);
 });
 
 afterEach(() => runner.drain());
@@ -131,7 +131,7 @@ describe('Idempotency-Key on inspections', () => {
   });
 
   it('answers a repeat decided while the first was being recorded with the first one’s decision', async () => {
-    const late = new LateSink(new FakeObjectStore(), new DecisionRecorder(records));
+    const late = new LateSink(new FakeObjectStore(), new DecisionRecorder(records), records.inspections);
     const s = service(late);
     late.missNext = false;
     const first = await s.inspect(input(200), { principal: line1, requestId: 'r1', idempotencyKey: 'k-1' });

@@ -1,6 +1,6 @@
 import { UnavailableError, isGatewayError } from '../domain/errors';
 import type { Principal } from '../http/auth';
-import type { DecisionRecorder, InspectionRecord } from '../records';
+import type { DecisionRecorder, InspectionRecord, InspectionStore } from '../records';
 import type { ObjectStore } from '../storage/object-store';
 import { detectFormat } from '../preprocess';
 import type { DecidedInspection, DecisionSink } from './inspection-service';
@@ -19,9 +19,14 @@ const MIME: Record<string, string> = {
  * 503 for the caller: no decision leaves the gateway unrecorded.
  */
 export class RecordingSink implements DecisionSink {
+  /**
+   * @param recorded where decisions are looked up by Idempotency-Key: a store bound to the pool, so a lookup is one
+   *   statement (a request with a key pays for it before being decided).
+   */
   constructor(
     private readonly objects: ObjectStore,
     private readonly recorder: DecisionRecorder,
+    private readonly recorded: Pick<InspectionStore, 'findByIdempotencyKey'>,
   ) {}
 
   async record(
@@ -55,6 +60,6 @@ export class RecordingSink implements DecisionSink {
   }
 
   recordedUnderKey(principal: Principal, key: string): Promise<InspectionRecord | undefined> {
-    return this.recorder.recordedUnderKey(principal.name, key);
+    return this.recorded.findByIdempotencyKey(principal.name, key);
   }
 }

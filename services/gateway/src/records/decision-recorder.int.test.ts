@@ -152,14 +152,14 @@ describe('DecisionRecorder on real Postgres', () => {
     const key = `part-attempt-${Date.now()}`;
     const first = sampleDecision({ idempotencyKey: key, batchSize: 3 });
     await recorder.recordDecision(first);
-    const found = await recorder.recordedUnderKey('line-3-camera', key);
+    const found = await records.inspections.findByIdempotencyKey('line-3-camera', key);
     expect(found).toMatchObject({
       id: first.id,
       idempotencyKey: key,
       batchSize: 3,
       inputSha256: first.inputSha256,
     });
-    expect(await recorder.recordedUnderKey('line-4-camera', key)).toBeUndefined();
+    expect(await records.inspections.findByIdempotencyKey('line-4-camera', key)).toBeUndefined();
 
     // The same key again: refused as a conflict (not an outage), and nothing of it is written.
     const before = await counts();

@@ -123,23 +123,6 @@ export class DecisionRecorder {
     return { inspection, audit, events };
   }
 
-  /**
-   * The decision the actor recorded under an Idempotency-Key, for answering a repeated request with it (read in
-   * its own short transaction; a database outage is a 503 as for writes).
-   */
-  async recordedUnderKey(actorName: string, key: string): Promise<InspectionRecord | undefined> {
-    try {
-      return await this.records.transaction((stores) =>
-        stores.inspections.findByIdempotencyKey(actorName, key),
-      );
-    } catch (err) {
-      if (isGatewayError(err) && !isUnavailable(err)) throw err;
-      throw new UnavailableError('the decision recorded under this Idempotency-Key could not be read', 1, {
-        cause: err,
-      });
-    }
-  }
-
   async recordModelChange(change: ModelChangeToRecord): Promise<{ audit: AuditEntry; event: OutboxEvent }> {
     const reason = requireReason(change.reason);
     const facts = { ...change, reason, version: change.version ?? null };
