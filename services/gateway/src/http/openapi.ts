@@ -454,7 +454,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
       roles: ['auditor'],
       parameters: [
         ...window,
-        ...['lot', 'station', 'model', 'actor', 'action', 'entityType', 'entityId'].map((n) =>
+        ...['lot', 'part', 'station', 'model', 'actor', 'action', 'entityType', 'entityId'].map((n) =>
           query(n, `${n} equals`),
         ),
         query('order', 'asc (default) or desc'),

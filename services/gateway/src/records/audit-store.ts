@@ -119,6 +119,7 @@ export class PostgresAuditStore implements AuditStore, AuditChainSource {
     if (filter.to) add((p) => `recorded_at < ${p}::timestamptz`, filter.to.toISOString());
     if (filter.stationId !== undefined) add((p) => `(payload ->> 'stationId') = ${p}`, filter.stationId);
     if (filter.lotId !== undefined) add((p) => `(payload ->> 'lotId') = ${p}`, filter.lotId);
+    if (filter.partId !== undefined) add((p) => `(payload ->> 'partId') = ${p}`, filter.partId);
     if (filter.model !== undefined) add((p) => `(payload -> 'model' ->> 'name') = ${p}`, filter.model);
     if (filter.actor !== undefined) add((p) => `actor_id = ${p}`, filter.actor);
     if (filter.action !== undefined) add((p) => `action = ${p}`, filter.action);

@@ -83,6 +83,8 @@ export interface AuditFilter {
   to?: Date;
   stationId?: string;
   lotId?: string;
+  /** Part (serial) id: decisions on the part, their labels and corrections. */
+  partId?: string;
   /** Model name (decisions and model changes). */
   model?: string;
   actor?: string;

@@ -195,6 +195,33 @@ describe('DecisionRecorder on real Postgres', () => {
     ).rejects.toBeInstanceOf(UnavailableError);
   });
 
+  it('finds a part’s decisions, their labels and corrections by part in the audit trail', async () => {
+    const part = `P-${Date.now()}`;
+    const first = await recorder.recordDecision(sampleDecision({ partId: part, decision: 'fail' }));
+    await recorder.recordDecision(sampleDecision()); // another part
+    const label = await recorder.recordFeedback({
+      inspectionId: first.inspection.id,
+      label: 'pass',
+      actor: { name: 'qa-bob', role: 'admin' },
+      reason: 'a reflection, not a crack',
+    });
+    const correction = await recorder.recordCorrection({
+      correctsId: first.audit.id,
+      actor: { name: 'qa-bob', role: 'admin' },
+      reason: 'wrong lot typed at the station',
+      correction: { lotId: 'LOT-2026-11-26' },
+    });
+    const again = await recorder.recordDecision(sampleDecision({ partId: part, decision: 'pass' }));
+    const found = await records.audit.search({ partId: part }, { limit: 10, order: 'asc' });
+    expect(found.map((e) => [e.id, e.action])).toEqual([
+      [first.audit.id, 'inspection.decided'],
+      [label.audit.id, 'feedback.recorded'],
+      [correction.id, 'audit.correction'],
+      [again.audit.id, 'inspection.decided'],
+    ]);
+    expect(found.every((e) => e.payload.partId === part)).toBe(true);
+  });
+
   it('records a model change with its reason and a model.lifecycle event', async () => {
     const { audit, event } = await recorder.recordModelChange({
       action: 'model.loaded',

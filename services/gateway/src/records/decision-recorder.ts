@@ -161,6 +161,7 @@ export class DecisionRecorder {
           decision: inspection.decision,
           stationId: inspection.stationId,
           lotId: inspection.lotId,
+          partId: inspection.partId,
           model: inspection.model,
         },
       });
@@ -182,8 +183,8 @@ export class DecisionRecorder {
     return this.write('correction', async (stores) => {
       const original = await stores.audit.get(correction.correctsId);
       if (!original) throw new NotFoundError(`audit entry '${correction.correctsId}' not found`);
-      // Copy the filterable facts so that a station, lot or model query finds the correction beside the original.
-      const { stationId, lotId, model } = original.payload;
+      // Copy the filterable facts so that a station, lot, part or model query finds the correction beside the original.
+      const { stationId, lotId, partId, model } = original.payload;
       return stores.audit.append({
         actor: correction.actor,
         action: 'audit.correction',
@@ -196,6 +197,7 @@ export class DecisionRecorder {
           correction: correction.correction,
           ...(stationId === undefined ? {} : { stationId }),
           ...(lotId === undefined ? {} : { lotId }),
+          ...(partId === undefined ? {} : { partId }),
           ...(model === undefined ? {} : { model }),
         },
       });

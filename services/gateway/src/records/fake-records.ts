@@ -199,6 +199,7 @@ function matches(e: AuditEntry, f: AuditFilter): boolean {
     (f.to === undefined || at < f.to.getTime()) &&
     (f.stationId === undefined || e.payload.stationId === f.stationId) &&
     (f.lotId === undefined || e.payload.lotId === f.lotId) &&
+    (f.partId === undefined || e.payload.partId === f.partId) &&
     (f.model === undefined || model === f.model) &&
     (f.actor === undefined || e.actor.name === f.actor) &&
     (f.action === undefined || e.action === f.action) &&
