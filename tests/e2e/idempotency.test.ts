@@ -108,6 +108,35 @@ describe('Idempotency-Key on POST /v1/inspections', () => {
     expect(items.every((i) => i.partId === 'P-1001' && i.lotId === 'LOT-42')).toBe(true);
   });
 
+  it('records a label sent again under its key once', async () => {
+    const decided = (await (
+      await postImage(gateway.url, tile!.bytes, { ...fields, partId: 'P-2002' }, station)
+    ).json()) as Decided;
+    const send = (label: string) =>
+      fetch(`${gateway.url}/v1/inspections/${decided.inspectionId}/feedback`, {
+        method: 'POST',
+        headers: { ...station, 'content-type': 'application/json', 'idempotency-key': 'bench-label-1' },
+        body: JSON.stringify({ label, reason: 'checked under the lamp' }),
+      });
+    const first = await send('Crack');
+    expect(first.status).toBe(201);
+    const saved = (await first.json()) as { id: string };
+    const again = await send('Crack');
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await again.json()) as { id: string }).id).toBe(saved.id);
+    const other = await send('pass');
+    expect(other.status).toBe(422);
+    expect(await other.json()).toMatchObject({
+      error: { code: 'idempotency_key_reused', details: { feedbackId: saved.id, differs: ['label'] } },
+    });
+    const audit = await fetch(
+      `${gateway.url}/v1/audit?action=feedback.recorded&entityId=${decided.inspectionId}`,
+      { headers: auditor },
+    );
+    expect(((await audit.json()) as { entries: unknown[] }).entries).toHaveLength(1);
+  });
+
   it('replays measurements too, and refuses a malformed key before reading anything', async () => {
     const body = { modality: 'electrical', stationId: 'ate-1', measurements: [1.5, null, 3, 4, 5, 6, 7, 8] };
     const key = { ...station, 'idempotency-key': 'ate-1-row-9' };

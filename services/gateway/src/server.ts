@@ -234,6 +234,7 @@ export async function startGateway(
           records.recorder,
           records.objects,
           new InspectionQuery(records.db),
+          records.records.feedback,
         ),
       },
       { path: '/inspections', roles: ['station'], router: inspectionRoutes(service, config.maxUploadBytes) },

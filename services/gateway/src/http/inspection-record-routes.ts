@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { InputError, NotFoundError } from '../domain/errors';
-import type { DecisionRecorder, InspectionStore } from '../records';
+import { once } from '../domain/idempotent';
+import type { DecisionRecorder, FeedbackRecord, FeedbackStore, InspectionStore } from '../records';
 import type { ObjectStore } from '../storage/object-store';
 import { inspectionsCsv, type InspectionQuery } from '../records/inspection-query';
 import { asyncRoute } from './async-route';
+import { REPLAYED_HEADER, idempotencyKeyOf } from './idempotency-key';
 import { jsonBody } from './json-body';
 import { queryInspectionFilter, queryLimit, queryText, sendCsv } from './query-params';
 
@@ -24,6 +26,7 @@ export function inspectionRecordRoutes(
   recorder: DecisionRecorder,
   objects: Pick<ObjectStore, 'get' | 'head'>,
   query: Pick<InspectionQuery, 'page'>,
+  feedback: Pick<FeedbackStore, 'findByIdempotencyKey'>,
 ): Router {
   const router = Router();
   router.get(
@@ -77,6 +80,7 @@ export function inspectionRecordRoutes(
     '/:id/feedback',
     jsonBody(64 * 1024),
     asyncRoute(async (req, res) => {
+      const idempotencyKey = idempotencyKeyOf(req);
       const id = idOf(req.params.id);
       const parsed = feedbackSchema.safeParse(req.body);
       if (!parsed.success) {
@@ -96,13 +100,32 @@ export function inspectionRecordRoutes(
         );
       }
       const principal = req.principal ?? { name: 'anonymous', role: 'station' };
-      const saved = await recorder.recordFeedback({
-        inspectionId: id,
-        label: parsed.data.label,
-        reason: parsed.data.reason,
-        actor: { name: principal.name, role: principal.role },
+      const { label, reason } = parsed.data;
+      const { value, replayed } = await once<FeedbackRecord, FeedbackRecord>({
+        key: idempotencyKey,
+        what: 'label',
+        earlier: (key) => feedback.findByIdempotencyKey(principal.name, key),
+        differences: (earlier) =>
+          [
+            earlier.inspectionId === id ? '' : 'inspection',
+            earlier.label === label ? '' : 'label',
+            earlier.reason === reason ? '' : 'reason',
+          ].filter((d) => d !== ''),
+        describe: (earlier) => ({ feedbackId: earlier.id, inspectionId: earlier.inspectionId }),
+        create: async () => {
+          const saved = await recorder.recordFeedback({
+            inspectionId: id,
+            label,
+            reason,
+            actor: { name: principal.name, role: principal.role },
+            ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+          });
+          return saved.feedback;
+        },
+        replay: (earlier) => earlier,
       });
-      res.status(201).json(saved.feedback);
+      if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
+      res.status(201).json(value);
     }),
   );
   return router;

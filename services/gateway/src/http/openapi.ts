@@ -165,14 +165,23 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
     post: {
       summary: 'A person’s label for an inspection (one of its classes, or pass / fail)',
       roles: ['station', 'mlops', 'auditor'],
-      parameters: [path('id', 'inspection id (UUID)')],
+      parameters: [
+        path('id', 'inspection id (UUID)'),
+        idempotencyKey('label', 'the label recorded for the first one'),
+      ],
       body: [
         {
           contentType: 'application/json',
           schema: { type: 'object', required: ['label', 'reason'], properties: { label: str, reason: str } },
         },
       ],
-      responses: { '201': 'the recorded feedback', ...errors, '404': 'unknown inspection' },
+      responses: {
+        '201':
+          'the recorded feedback (`Idempotent-Replayed: true`: recorded for an earlier request with the same key)',
+        ...errors,
+        '404': 'unknown inspection',
+        '422': '`idempotency_key_reused`: the key was first used for another inspection, label or reason',
+      },
     },
   },
   '/v1/reviews': {

@@ -1,11 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import {
-  DuplicateIdempotencyKeyError,
-  IdempotencyKeyReusedError,
-  InputError,
-  InternalError,
-} from '../domain/errors';
+import { InputError, InternalError } from '../domain/errors';
+import { once } from '../domain/idempotent';
 import { readFloat32, type WireTensor } from '../domain/tensor';
 import type { Principal } from '../http/auth';
 import type { InspectionInput } from '../http/inspection-request';
@@ -157,59 +153,48 @@ export class InspectionService {
     input: InspectionInput,
     ctx: { principal: Principal; requestId: string; idempotencyKey?: string },
   ): Promise<InspectionOutcome> {
-    const key = ctx.idempotencyKey;
     const sink = this.deps.sink;
-    if (key !== undefined && sink) {
-      const earlier = await sink.recordedUnderKey(ctx.principal, key);
-      if (earlier) return this.replay(earlier, input, sha256(inspectedBytes(input)), key);
+    let digest: string | undefined;
+    const inputSha256 = () => (digest ??= sha256(inspectedBytes(input)));
+    const { value: result, replayed } = await once<InspectionRecord, InspectionResult>({
+      key: sink ? ctx.idempotencyKey : undefined,
+      what: 'inspection',
+      earlier: async (key) => sink?.recordedUnderKey(ctx.principal, key),
+      differences: (earlier) => differences(earlier, input, inputSha256()),
+      describe: (earlier) => ({ inspectionId: earlier.id }),
+      create: () => this.decideAndRecord(input, ctx),
+      replay: resultOf,
+    });
+    if (replayed) {
+      this.deps.log.info(
+        { inspectionId: result.inspectionId, station: result.stationId, idempotencyKey: ctx.idempotencyKey },
+        'inspection answered again from its record (same Idempotency-Key)',
+      );
     }
+    return { result, replayed };
+  }
+
+  /** Decides, then records (with the request's Idempotency-Key, if any) before answering. */
+  private async decideAndRecord(
+    input: InspectionInput,
+    ctx: { principal: Principal; requestId: string; idempotencyKey?: string },
+  ): Promise<InspectionResult> {
     const decided = await this.decide(input, ctx);
-    if (sink) {
+    if (this.deps.sink) {
       const t = performance.now();
-      try {
-        await sink.record(decided, {
-          principal: ctx.principal,
-          jobId: null,
-          ...(key === undefined ? {} : { idempotencyKey: key }),
-        });
-      } catch (err) {
-        if (key === undefined || !(err instanceof DuplicateIdempotencyKeyError)) throw err;
-        const earlier = await sink.recordedUnderKey(ctx.principal, key);
-        if (!earlier)
-          throw new InternalError('the decision recorded under this Idempotency-Key vanished', {
-            cause: err,
-          });
-        return this.replay(earlier, input, decided.inputSha256, key);
-      }
+      const key = ctx.idempotencyKey;
+      await this.deps.sink.record(decided, {
+        principal: ctx.principal,
+        jobId: null,
+        ...(key === undefined ? {} : { idempotencyKey: key }),
+      });
       decided.result.timings.recordMs = round(performance.now() - t);
       decided.result.timings.totalMs = round(
         decided.result.timings.totalMs + decided.result.timings.recordMs,
       );
     }
     this.observe(decided.result);
-    return { result: decided.result, replayed: false };
-  }
-
-  /** The recorded decision as `POST /v1/inspections` first answered it, if this is the same request. */
-  private replay(
-    earlier: InspectionRecord,
-    input: InspectionInput,
-    inputSha256: string,
-    key: string,
-  ): InspectionOutcome {
-    const differs = differences(earlier, input, inputSha256);
-    if (differs.length > 0) {
-      throw new IdempotencyKeyReusedError(
-        `this Idempotency-Key was first used for another request (its ${differs.join(', ')} differed); ` +
-          'use a new key for a new inspection',
-        { details: { inspectionId: earlier.id, differs } },
-      );
-    }
-    this.deps.log.info(
-      { inspectionId: earlier.id, station: earlier.stationId, idempotencyKey: key },
-      'inspection answered again from its record (same Idempotency-Key)',
-    );
-    return { result: resultOf(earlier), replayed: true };
+    return decided.result;
   }
 
   /**

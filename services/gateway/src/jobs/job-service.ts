@@ -3,13 +3,8 @@
  * paginated results and cancel.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  DuplicateIdempotencyKeyError,
-  IdempotencyKeyReusedError,
-  InputError,
-  InternalError,
-  NotFoundError,
-} from '../domain/errors';
+import { InputError, NotFoundError } from '../domain/errors';
+import { once } from '../domain/idempotent';
 import { indexFromCursor, indexPage } from '../domain/index-pages';
 import type { Actor } from '../records/audit-types';
 import type { AuditStoreOptions } from '../records/audit-store';
@@ -22,6 +17,7 @@ import type { Decision } from '../postprocess/decision-types';
 import {
   FINAL_JOB_STATUSES,
   type ItemResult,
+  type JobIdempotency,
   type JobRow,
   type JobStatus,
   type JobStore,
@@ -96,38 +92,47 @@ export class JobService {
     principal: Actor,
     idempotencyKey?: string,
   ): Promise<{ jobId: string; total: number; replayed: boolean }> {
-    const idempotency =
+    const idempotency: JobIdempotency | undefined =
       idempotencyKey === undefined
         ? undefined
         : { key: idempotencyKey, requestSha256: submissionDigest(submission) };
-    if (idempotency) {
-      const earlier = await this.deps.store.jobUnderKey(principal.name, idempotency.key);
-      if (earlier) return replayOf(earlier, idempotency.requestSha256);
-    }
+    const { value, replayed } = await once<JobRow, { jobId: string; total: number }>({
+      key: idempotencyKey,
+      what: 'job',
+      earlier: (key) => this.deps.store.jobUnderKey(principal.name, key),
+      differences: (earlier) =>
+        earlier.idempotency?.requestSha256 === idempotency?.requestSha256
+          ? []
+          : ['options, images or their order'],
+      describe: (earlier) => ({ jobId: earlier.id }),
+      create: () => this.create(submission, principal, idempotency),
+      replay: (earlier) => ({ jobId: earlier.id, total: earlier.total }),
+    });
+    return { ...value, replayed };
+  }
+
+  /** The job row, its item rows and their queue messages, in one transaction. */
+  private async create(
+    submission: JobSubmission,
+    principal: Actor,
+    idempotency: JobIdempotency | undefined,
+  ): Promise<{ jobId: string; total: number }> {
     const jobId = randomUUID();
     const { fields, items } = submission;
-    try {
-      await this.deps.database.transaction(async (tx) => {
-        await this.deps.store.insertJob(tx, {
-          id: jobId,
-          createdBy: principal.name,
-          options: { ...fields, actorRole: principal.role },
-          items,
-          ...(idempotency ? { idempotency } : {}),
-        });
-        await this.deps.queue.enqueue(
-          tx,
-          items.map((_, index) => ({ jobId, index })),
-        );
+    await this.deps.database.transaction(async (tx) => {
+      await this.deps.store.insertJob(tx, {
+        id: jobId,
+        createdBy: principal.name,
+        options: { ...fields, actorRole: principal.role },
+        items,
+        ...(idempotency ? { idempotency } : {}),
       });
-    } catch (err) {
-      if (!idempotency || !(err instanceof DuplicateIdempotencyKeyError)) throw err;
-      const earlier = await this.deps.store.jobUnderKey(principal.name, idempotency.key);
-      if (!earlier)
-        throw new InternalError('the job created under this Idempotency-Key vanished', { cause: err });
-      return replayOf(earlier, idempotency.requestSha256);
-    }
-    return { jobId, total: items.length, replayed: false };
+      await this.deps.queue.enqueue(
+        tx,
+        items.map((_, index) => ({ jobId, index })),
+      );
+    });
+    return { jobId, total: items.length };
   }
 
   async get(id: string): Promise<JobView> {
@@ -198,18 +203,6 @@ function submissionDigest(submission: JobSubmission): string {
     items: submission.items.map((i) => [i.source, i.objectKey]),
   });
   return createHash('sha256').update(canonical).digest('hex');
-}
-
-/** The job created under the key, if the submission is the same one. */
-function replayOf(earlier: JobRow, requestSha256: string): { jobId: string; total: number; replayed: true } {
-  if (earlier.idempotency?.requestSha256 !== requestSha256) {
-    throw new IdempotencyKeyReusedError(
-      'this Idempotency-Key was first used for another job (other options, images or order); ' +
-        'use a new key for a new job',
-      { details: { jobId: earlier.id } },
-    );
-  }
-  return { jobId: earlier.id, total: earlier.total, replayed: true };
 }
 
 function view(job: JobRow, decisions: Record<Decision, number>): JobView {

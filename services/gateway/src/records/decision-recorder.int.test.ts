@@ -222,6 +222,30 @@ describe('DecisionRecorder on real Postgres', () => {
     expect(found.every((e) => e.payload.partId === part)).toBe(true);
   });
 
+  it('records one label per labeller and Idempotency-Key', async () => {
+    const { inspection } = await recorder.recordDecision(sampleDecision({ decision: 'review' }));
+    const label = {
+      inspectionId: inspection.id,
+      label: 'pass',
+      actor: { name: 'bench-2', role: 'station' },
+      reason: 'a reflection',
+      idempotencyKey: `label-${inspection.id}`,
+    };
+    const first = await recorder.recordFeedback(label);
+    expect(first.feedback.idempotencyKey).toBe(label.idempotencyKey);
+    expect(await records.feedback.findByIdempotencyKey('bench-2', label.idempotencyKey)).toEqual(
+      first.feedback,
+    );
+    const before = await counts();
+    const again = recorder.recordFeedback(label);
+    await expect(again).rejects.toBeInstanceOf(DuplicateIdempotencyKeyError);
+    expect(await counts()).toEqual(before);
+    expect(await records.feedback.forInspection(inspection.id)).toHaveLength(1);
+    // Another labeller may use the same key.
+    await recorder.recordFeedback({ ...label, actor: { name: 'bench-3', role: 'station' } });
+    expect(await records.feedback.forInspection(inspection.id)).toHaveLength(2);
+  });
+
   it('records a model change with its reason and a model.lifecycle event', async () => {
     const { audit, event } = await recorder.recordModelChange({
       action: 'model.loaded',

@@ -46,6 +46,8 @@ export interface FeedbackToRecord {
   label: string;
   actor: Actor;
   reason: string;
+  /** The request's Idempotency-Key (DuplicateIdempotencyKeyError when the actor already used it). */
+  idempotencyKey?: string;
 }
 
 export interface CorrectionToRecord {

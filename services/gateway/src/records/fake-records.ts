@@ -101,12 +101,23 @@ export class InMemoryRecords implements RecordsTransactor, RecordStores, AuditCh
   readonly feedback: FeedbackStore = {
     insert: async (f: NewFeedback) => {
       this.check();
+      const key = f.idempotencyKey;
+      if (key !== undefined && this.feedbackUnderKey(f.actor.name, key))
+        throw new DuplicateIdempotencyKeyError(f.actor.name, key);
       const record = { ...f, id: randomUUID(), createdAt: new Date() };
       this.state.feedback.push(record);
       return record;
     },
     forInspection: async (id: string) => this.state.feedback.filter((f) => f.inspectionId === id),
+    findByIdempotencyKey: async (actorName: string, key: string) => (
+      this.check(),
+      this.feedbackUnderKey(actorName, key)
+    ),
   };
+
+  private feedbackUnderKey(actorName: string, key: string): FeedbackRecord | undefined {
+    return this.state.feedback.find((f) => f.actor.name === actorName && f.idempotencyKey === key);
+  }
 
   readonly pins: PinStore = {
     set: async (model: string, version: string) => {
