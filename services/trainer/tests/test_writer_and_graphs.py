@@ -151,6 +151,33 @@ class CombinerGraphTest(unittest.TestCase):
         self.assertTrue((probs[:, 2] < plain[:, 2]).all())   # the bias lowered class 2 everywhere
 
 
+    def test_log_linear_pooling_in_the_graph_matches_numpy_and_is_the_weighted_geometric_mean(self):
+        rng = np.random.default_rng(8)
+        a, b, c = (rng.normal(scale=3, size=(11, 4)).astype(np.float32) for _ in range(3))
+        members, bias = [('A', 1.4, 0.25), ('B', 0.7, 0.375), ('C', 1.1, 0.375)], np.array([0.0, 0.0, -0.4, 0.0])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, 'c.onnx')
+            build_combiner(path, members, 4, 2, final_temperature=0.9, class_bias=bias, pooling='log-linear')
+            out, _ = run_onnx(path, {'A': a, 'B': b, 'C': c}, ['PROBS', 'DEFECT_PROB'])
+        probs, p_def = combine_numpy([a, b, c], members, 2, 0.9, bias, pooling='log-linear')
+        np.testing.assert_allclose(out['PROBS'], probs, atol=1e-6)
+        np.testing.assert_allclose(out['DEFECT_PROB'], p_def, atol=1e-6)
+        # Without temperature or bias: the members' weighted geometric mean, renormalized.
+        from scipy.special import softmax
+        geo = np.prod([softmax(x / t, axis=1) ** w for x, (_, t, w) in zip([a, b, c], members)], axis=0)
+        plain, _ = combine_numpy([a, b, c], members, 2, pooling='log-linear')
+        np.testing.assert_allclose(plain, geo / geo.sum(1, keepdims=True), rtol=1e-5)
+        # One member sure of class 0 moves the pool further towards it than a mean does.
+        sure = np.array([[9.0, 0, 0, 0]], np.float32)
+        doubt = np.array([[0.0, 0.4, 0.4, 0]], np.float32)
+        mix = [('A', 1.0, 0.5), ('B', 1.0, 0.5)]
+        linear, _ = combine_numpy([sure, doubt], mix, 2)
+        geometric, _ = combine_numpy([sure, doubt], mix, 2, pooling='log-linear')
+        self.assertGreater(geometric[0, 0], linear[0, 0])
+        with self.assertRaises(ValueError):
+            combine_numpy([a], members[:1], 2, pooling='median')
+
+
 class FoldTest(unittest.TestCase):
     def test_with_fold_holds_out_another_fold_and_refuses_one_out_of_range(self):
         from trainer.common.splits import stratified_holdout, with_fold

@@ -118,7 +118,13 @@ def render_card(*, ds, hp, oof=None, n_train, n_val, ta, tb, w_seg, t_final, ops
     more = ''.join(f"""
    `{name}` (classifier B{k + 2}) — the same PatchNet recipe from its own seed (training seed + {off}), with its own
    head; T = {t:.4f}.""" for k, (name, _, off, t) in enumerate(extra))
-    if extra:
+    pooling = hp.get('pooling', 'linear')
+    if pooling == 'log-linear':
+        comb = (f"""log-linear pool `log M = w·log_softmax(LOGITS_SEG / T_A) + Σ_j (1 − w)/{n_p}·log_softmax(LOGITS_PATCH_j /
+   T_j)` over the {n_p} PatchNets (the members' weighted geometric mean: a member sure of a defect moves it more than
+   it would move a mean), with T_A = {ta:.4f}, T_B = {tb:.4f}, w = {w_seg} (SegNet weight picked from
+   {{0.25, 0.5, 0.75}} by NLL; the PatchNets, one recipe, share the rest equally)""")
+    elif extra:
         comb = (f"""mixture `M = w·softmax(LOGITS_SEG / T_A) + Σ_j (1 − w)/{n_p}·softmax(LOGITS_PATCH_j / T_j)` over
    the {n_p} PatchNets, with T_A = {ta:.4f}, T_B = {tb:.4f}, w = {w_seg} (SegNet weight picked from
    {{0.25, 0.5, 0.75}} by validation NLL; the PatchNets, one recipe, share the rest equally)""")
@@ -159,8 +165,8 @@ normalization happen inside the graphs.
    from a linear head over pooled statistics of its window probabilities. Different supervision, architecture and
    receptive field from A.{more}
 3. `visual_combiner` — {comb}, then
-   `PROBS = softmax(log M / T_F{bias_term})` with T_F = {t_final:.4f} (averaging calibrated members leaves them
-   under-confident){bias_text}; `DEFECT_PROB = 1 − PROBS[Free]`.
+   `PROBS = softmax(log M / T_F{bias_term})` with T_F = {t_final:.4f} (pooling calibrated members leaves them
+   mis-calibrated){bias_text}; `DEFECT_PROB = 1 − PROBS[Free]`.
 {tta_text}
 ## Data
 - `magnetic_tile` development split (Huang, Qiu & Yuan, "Surface defect saliency of magnetic tile", The Visual

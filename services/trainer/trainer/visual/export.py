@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score
 
 from ..common import calibration, drift, metrics, repo_writer
-from ..common.combiner_graph import build_combiner, combine_numpy, mixture
+from ..common.combiner_graph import build_combiner, combine_numpy, pooled_log
 from ..common.flip_mean import FlipMean
 from ..common.log import log
 from ..common.onnx_check import export_torch, parity, run_onnx
@@ -66,12 +66,13 @@ def serve_path_check(images, va, yv, paths, tensors, probs, p_def, ops, good):
     return out
 
 
-def fit_combination(all_logits, yv, patch_tensors, bias_class_names, weights=WEIGHTS):
+def fit_combination(all_logits, yv, patch_tensors, bias_class_names, weights=WEIGHTS, pooling='linear'):
     """The combiner's parameters from validation logits: all_logits = [SegNet's, each PatchNet's] ([N, 6] each),
     patch_tensors the PatchNets' combiner inputs. Each member's temperature, the SegNet's weight (the candidate in
     `weights` with the lowest validation NLL; the PatchNets share the rest equally), a final temperature on the
-    mixture's log and, for the classes named in bias_class_names, a prior bias. Returns a dict: ta, tps, w_seg,
-    members [(tensor, temperature, weight)], t_final, class_bias (None without bias classes)."""
+    pool and, for the classes named in bias_class_names, a prior bias. `pooling` is the combiner's (combiner_graph:
+    'linear' or 'log-linear'). Returns a dict: ta, tps, w_seg, members [(tensor, temperature, weight)], t_final,
+    class_bias (None without bias classes)."""
     good = CLASS_NAMES.index(GOOD_CLASS)
     la, lps = all_logits[0], all_logits[1:]
     ta = calibration.fit_temperature(la, yv)
@@ -79,13 +80,13 @@ def fit_combination(all_logits, yv, patch_tensors, bias_class_names, weights=WEI
     best = None
     for w in weights:
         members = [('LOGITS_SEG', ta, w)] + [(tensor, t, (1 - w) / len(lps)) for tensor, t in zip(patch_tensors, tps)]
-        p, _ = combine_numpy(all_logits, members, good)
+        p, _ = combine_numpy(all_logits, members, good, pooling=pooling)
         nll = -np.log(np.clip(p[np.arange(len(yv)), yv], 1e-12, 1)).mean()
         if best is None or nll < best[0] - 1e-9:
             best = (nll, w, members)
     _, w_seg, members = best
-    # Averaging calibrated members leaves the mixture under-confident: one more temperature on its log.
-    log_mix = np.log(np.maximum(mixture(all_logits, members), 1e-30))
+    # Pooling calibrated members leaves the pool mis-calibrated (a mean under-confident): one more temperature on it.
+    log_mix = pooled_log(all_logits, members, pooling)
     t_final = calibration.fit_temperature(log_mix, yv)
     # The heads learnt class frequencies on images their networks had trained on, where defects are easy to see;
     # on unseen images the mixture over-predicts Free. A bias on the classes in HP['class_bias'], fitted by validation
@@ -128,17 +129,19 @@ def export_all(args, fitted):
     figures = calibration_set(hp, ds, images, masks, y, va, seg, patches, check_logits, heat_check)
     all_logits, yv, oof = figures['logits'], figures['labels'], figures['oof']
     la, lps, heat = all_logits[0], all_logits[1:], figures['heatmaps']
-    fit = fit_combination(all_logits, yv, [tensor for _, tensor, _ in patches], hp.get('class_bias', []))
+    pooling = hp.get('pooling', 'linear')
+    fit = fit_combination(all_logits, yv, [tensor for _, tensor, _ in patches], hp.get('class_bias', []),
+                          pooling=pooling)
     ta, tps, w_seg, members, t_final, class_bias = (fit[k] for k in ('ta', 'tps', 'w_seg', 'members', 't_final',
                                                                      'class_bias'))
     tb = tps[0]
-    probs, p_def = combine_numpy(all_logits, members, good, t_final, class_bias)
+    probs, p_def = combine_numpy(all_logits, members, good, t_final, class_bias, pooling)
     p_def = p_def[:, 0]
-    probs_check, p_def_check = combine_numpy(check_logits, members, good, t_final, class_bias)
+    probs_check, p_def_check = combine_numpy(check_logits, members, good, t_final, class_bias, pooling)
     p_def_check = p_def_check[:, 0]
     # The thresholds must also hold on the same images resized by PIL's Lanczos filter (a pixel-level perturbation
     # of about 2 grey levels on average), so that no decision rests on resampler rounding.
-    probs_pil, p_def_pil = combine_numpy(figures['logits_pil'], members, good, t_final, class_bias)
+    probs_pil, p_def_pil = combine_numpy(figures['logits_pil'], members, good, t_final, class_bias, pooling)
     p_def_pil = p_def_pil[:, 0]
     ops = calibration.operating_point_views([p_def, p_def_pil], yv != good, TARGET_RECALL, MAX_FALSE_REJECT)
     defect_idx = [CLASS_NAMES.index(c) for c in DEFECT_CLASSES]
@@ -165,7 +168,7 @@ def export_all(args, fitted):
     for name, _, m in patches:
         export_torch(m, example, paths[name], ['IMAGE'], ['LOGITS'])
     build_combiner(paths['visual_combiner'], members, len(CLASS_NAMES), good, final_temperature=t_final,
-                   class_bias=class_bias)
+                   class_bias=class_bias, pooling=pooling)
     o_seg, ms_seg = run_onnx(paths['visual_segnet'], {'IMAGE': xv}, ['LOGITS', 'HEATMAP'], batch=16)
     d_seg = parity('visual_segnet', {'LOGITS': la_check, 'HEATMAP': heat_check}, o_seg, 1e-3, log, relative=True)
     feeds, ms_patch, d_patch = {'LOGITS_SEG': o_seg['LOGITS']}, {}, {}
@@ -223,6 +226,9 @@ def export_all(args, fitted):
     else:
         role = ('PROBS = softmax(log(w*softmax(LOGITS_SEG/T_seg) + sum over the PatchNets of '
                 '(1-w)/%d*softmax(LOGITS_PATCH*/T)) / T_final)' % len(patches))
+    if pooling == 'log-linear':   # the weighted sum of the members' log probabilities instead of log of the mean
+        role = ('PROBS = softmax((w*log_softmax(LOGITS_SEG/T_seg) + sum over the %d PatchNets of '
+                '(1-w)/%d*log_softmax(LOGITS_PATCH*/T)) / T_final)' % (len(patches), len(patches)))
     if class_bias is not None:
         role = role.replace(' / T_final)', ' / T_final + class_bias)')
     bias_json = ({} if class_bias is None else
@@ -230,7 +236,7 @@ def export_all(args, fitted):
     comb_cal = {'segnet': {'temperature': ta, 'weight': w_seg},
                 **{n[len('visual_'):]: {'temperature': t, 'weight': (1 - w_seg) / len(patches)}
                    for (n, _, _), t in zip(patches, tps)},
-                'final_temperature': t_final, **bias_json}
+                'final_temperature': t_final, 'pooling': pooling, **bias_json}
     cfg = repo_writer.render_config(
         'visual_combiner', platform='onnxruntime_onnx', max_batch_size=32,
         inputs=[{'name': 'LOGITS_SEG', 'type': 'float32', 'dims': [6]}]
@@ -247,11 +253,18 @@ def export_all(args, fitted):
         'outputs_json': {'probabilities': 'PROBS', 'defect_probability': 'DEFECT_PROB', 'heatmap': 'HEATMAP'},
         'class_names_json': CLASS_NAMES, 'good_class': GOOD_CLASS, 'defect_classes_json': DEFECT_CLASSES,
         'probabilities_calibrated': True,
-        'calibration_method': (f'temperature scaling per member on {fitted_on}, weighted average, then one '
-                               'temperature on the log of the mixture' + ('' if class_bias is None else
+        'calibration_method': (f'temperature scaling per member on {fitted_on}, '
+                               + ('weighted average, then one temperature on the log of the mixture'
+                                  if pooling == 'linear' else
+                                  'weighted sum of their log probabilities (log-linear pooling), then one '
+                                  'temperature on it')
+                               + ('' if class_bias is None else
                                                                           ' and a class-prior bias, both fitted by NLL')
                                + ' (in visual_combiner)'),
-        'calibration_json': {'applied_in_graph': True, 'method': 'temperature per member, weighted mean',
+        'calibration_json': {'applied_in_graph': True,
+                             'method': ('temperature per member, weighted mean' if pooling == 'linear' else
+                                        'temperature per member, weighted geometric mean (log-linear pooling)'),
+                             'pooling': pooling,
                              'members': {'visual_segnet': {'temperature': ta, 'weight': w_seg},
                                          **{n: {'temperature': t, 'weight': (1 - w_seg) / len(patches)}
                                             for (n, _, _), t in zip(patches, tps)}},

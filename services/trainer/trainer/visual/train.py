@@ -54,7 +54,11 @@ HP = dict(seed=20260402, n_folds=5, fold=0,
           # Classes whose prior the combiner corrects with a bias fitted by validation NLL after its temperature (see
           # export.py): the heads learnt class frequencies on images their networks had trained on, so the mixture
           # over-predicts Free on unseen images (5-fold: bias -0.38 to -0.60, accuracy +1.4 points). [] = no bias.
-          class_bias=['Free'])
+          class_bias=['Free'],
+          # How visual_combiner pools the members' calibrated distributions (common/combiner_graph.py): 'linear', their
+          # weighted mean (versions 1-6), or 'log-linear', their weighted geometric mean, where a member sure of a
+          # defect moves the pool more than it moves a mean (version 7; same networks and weights; docs/model-quality.md).
+          pooling='log-linear')
 FREE = CLASS_NAMES.index(GOOD_CLASS)
 IMAGE_TO_PIXEL = {img: k + 1 for k, img in enumerate(PIXEL_TO_IMAGE)}
 KERNELS = ('lanczos3', 'bilinear')   # PIL resamplers used for network training
