@@ -13,8 +13,11 @@ const KEY = 'station-key-0123456789abcdef';
 const silent = pino({ level: 'silent' });
 
 /** A store as a replica has it, flushed only when the test says so. */
-function replica(db: Database, now?: () => number): SharedRateLimitStore {
-  const store = new SharedRateLimitStore({ db, log: silent, flushMs: 3_600_000, ...(now ? { now } : {}) });
+/** Half a minute into a window, so no test's increments and flushes straddle a window boundary. */
+const MID_WINDOW = Date.UTC(2026, 10, 27, 8, 0, 30);
+
+function replica(db: Database, now: () => number = () => MID_WINDOW): SharedRateLimitStore {
+  const store = new SharedRateLimitStore({ db, log: silent, flushMs: 3_600_000, now });
   store.init({ windowMs: 60_000 } as Options);
   return store;
 }
