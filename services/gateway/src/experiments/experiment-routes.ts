@@ -7,6 +7,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { InputError } from '../domain/errors';
 import { asyncRoute } from '../http/async-route';
+import { REPLAYED_HEADER, idempotencyKeyOf } from '../http/idempotency-key';
 import type { Principal } from '../http/auth';
 import { jsonBody } from '../http/json-body';
 import { queryLimit } from '../http/query-params';
@@ -55,6 +56,7 @@ export function experimentRoutes(service: ExperimentService): { read: Router; wr
   write.post(
     '/',
     asyncRoute(async (req, res) => {
+      const idempotencyKey = idempotencyKeyOf(req);
       const parsed = startBody.safeParse(req.body ?? {});
       if (!parsed.success) {
         const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
@@ -62,7 +64,7 @@ export function experimentRoutes(service: ExperimentService): { read: Router; wr
       }
       const b = parsed.data;
       const actor: Principal = req.principal ?? { name: 'anonymous', role: 'mlops' };
-      const started = await service.start(
+      const { replayed, ...started } = await service.start(
         {
           model: b.model,
           candidateVersion: b.candidateVersion,
@@ -78,7 +80,9 @@ export function experimentRoutes(service: ExperimentService): { read: Router; wr
           reason: b.reason,
         },
         actor,
+        idempotencyKey,
       );
+      if (replayed) res.setHeader(REPLAYED_HEADER, 'true');
       res.status(202).location(`${req.baseUrl}/${started.experimentId}`).json(started);
     }),
   );

@@ -9,9 +9,10 @@
  * every few seconds, takes one over (audited as `experiment.resumed`) and goes on with the items not yet compared, so
  * a replay outlives the gateway that started it. Items are recorded at most once whoever runs them.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ConflictError, InputError, NotFoundError } from '../domain/errors';
+import { once } from '../domain/idempotent';
 import { indexFromCursor, indexPage } from '../domain/index-pages';
 import type { DecidedInspection } from '../inspections/inspection-service';
 import type { InspectionInput } from '../http/inspection-request';
@@ -25,6 +26,7 @@ import type { ObjectStore } from '../storage/object-store';
 import type {
   AbSplit,
   ExperimentFilters,
+  ExperimentIdempotency,
   ExperimentItem,
   ExperimentRow,
   ExperimentStore,
@@ -123,8 +125,40 @@ export class ExperimentService {
     return this.replays.check();
   }
 
-  async start(request: StartRequest, actor: Actor): Promise<{ experimentId: string; total: number }> {
-    if (request.split) return this.startAb({ ...request, split: request.split }, actor);
+  /**
+   * Starts a replay or an A/B experiment. With an Idempotency-Key the requester already started one under, that one
+   * is answered again (`replayed`) if the request is the same, else IdempotencyKeyReusedError.
+   */
+  async start(
+    request: StartRequest,
+    actor: Actor,
+    idempotencyKey?: string,
+  ): Promise<{ experimentId: string; total: number; replayed: boolean }> {
+    const idempotency: ExperimentIdempotency | undefined =
+      idempotencyKey === undefined
+        ? undefined
+        : { key: idempotencyKey, requestSha256: requestDigest(request) };
+    const { value, replayed } = await once<ExperimentRow, { experimentId: string; total: number }>({
+      key: idempotencyKey,
+      what: 'experiment',
+      earlier: (key) => this.deps.store.underKey(actor.name, key),
+      differences: (earlier) =>
+        earlier.requestSha256 === idempotency?.requestSha256
+          ? []
+          : ['model, versions, filters, split or reason'],
+      describe: (earlier) => ({ experimentId: earlier.id }),
+      create: () => this.create(request, actor, idempotency),
+      replay: (earlier) => ({ experimentId: earlier.id, total: earlier.total }),
+    });
+    return { ...value, replayed };
+  }
+
+  private async create(
+    request: StartRequest,
+    actor: Actor,
+    idempotency: ExperimentIdempotency | undefined,
+  ): Promise<{ experimentId: string; total: number }> {
+    if (request.split) return this.startAb({ ...request, split: request.split }, actor, idempotency);
     const { model, candidateVersion } = request;
     const baselineVersion = request.baselineVersion ?? null;
     if (this.replays.isStopping)
@@ -143,6 +177,7 @@ export class ExperimentService {
         filters: request.filters,
         createdBy: actor.name,
         reason: request.reason,
+        ...(idempotency ? { idempotency } : {}),
       });
       await this.deps.store.hold(tx, id, this.runner, this.deps.leaseMs ?? DEFAULT_LEASE_MS);
       if (created.total === 0) {
@@ -176,6 +211,7 @@ export class ExperimentService {
   private async startAb(
     request: StartRequest & { split: AbSplit },
     actor: Actor,
+    idempotency: ExperimentIdempotency | undefined,
   ): Promise<{ experimentId: string; total: number }> {
     const ab = this.deps.ab;
     if (!ab) throw new InputError('A/B experiments are not available on this gateway');
@@ -206,6 +242,7 @@ export class ExperimentService {
           split,
           createdBy: actor.name,
           reason: request.reason,
+          ...(idempotency ? { idempotency } : {}),
         });
         await storesIn(tx, this.deps.auditOptions).audit.append({
           actor,
@@ -389,4 +426,18 @@ function describeFilters(f: ExperimentFilters): string {
     f.to === undefined ? '' : `before ${f.to}`,
   ].filter(Boolean);
   return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}
+
+/** SHA-256 of what a start request asks for, in a fixed field order. */
+function requestDigest(r: StartRequest): string {
+  const f = r.filters;
+  const canonical = JSON.stringify([
+    r.model,
+    r.candidateVersion,
+    r.baselineVersion ?? null,
+    [f.stationId ?? null, f.lotId ?? null, f.from ?? null, f.to ?? null, f.limit],
+    r.split ? [r.split.by, r.split.fraction] : null,
+    r.reason,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
 }

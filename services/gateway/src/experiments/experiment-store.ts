@@ -1,4 +1,5 @@
 /** The `experiments` and `experiment_items` tables, and the selection of recorded inspections to replay. */
+import { DuplicateIdempotencyKeyError } from '../domain/errors';
 import type { Decision } from '../postprocess/decision-types';
 import { firstRow, type Queryable } from '../records/db';
 import { latestLabelOf, topClassOf } from '../records/labelled-sql';
@@ -47,6 +48,14 @@ export interface ExperimentRow {
   /** Replays: the gateway process running it, and until when it holds it (null once handed back). */
   runner: string | null;
   leaseUntil: Date | null;
+  /** SHA-256 of the start request made under an Idempotency-Key; null without a key. */
+  requestSha256: string | null;
+}
+
+/** A start request's Idempotency-Key and the digest of what was asked under it. */
+export interface ExperimentIdempotency {
+  key: string;
+  requestSha256: string;
 }
 
 export interface ExperimentItem {
@@ -88,10 +97,11 @@ interface ExperimentDbRow {
   error: string | null;
   runner: string | null;
   lease_until: Date | null;
+  request_sha256: string | null;
 }
 
 const COLUMNS = `id::text AS id, kind, split, model_name, candidate_version, baseline_version, filters, status, total, done, failed,
-  created_by, reason, created_at, updated_at, finished_at, summary, error, runner, lease_until`;
+  created_by, reason, created_at, updated_at, finished_at, summary, error, runner, lease_until, request_sha256`;
 
 /** `clock_timestamp()` plus a lease of $n milliseconds, in SQL. */
 const leaseEnd = (n: number) => `clock_timestamp() + $${n}::double precision * interval '1 millisecond'`;
@@ -132,21 +142,27 @@ export class ExperimentStore {
       filters: ExperimentFilters;
       createdBy: string;
       reason: string;
+      idempotency?: ExperimentIdempotency;
     },
   ): Promise<ExperimentRow> {
-    await tx.query(
-      `INSERT INTO experiments (id, model_name, candidate_version, baseline_version, filters, total, created_by, reason)
-       VALUES ($1::uuid, $2, $3, $4, $5::jsonb, 0, $6, $7)`,
-      [
-        e.id,
-        e.model,
-        e.candidateVersion,
-        e.baselineVersion,
-        JSON.stringify(e.filters),
-        e.createdBy,
-        e.reason,
-      ],
-    );
+    await tx
+      .query(
+        `INSERT INTO experiments (id, model_name, candidate_version, baseline_version, filters, total, created_by,
+           reason, idempotency_key, request_sha256)
+         VALUES ($1::uuid, $2, $3, $4, $5::jsonb, 0, $6, $7, $8, $9)`,
+        [
+          e.id,
+          e.model,
+          e.candidateVersion,
+          e.baselineVersion,
+          JSON.stringify(e.filters),
+          e.createdBy,
+          e.reason,
+          e.idempotency?.key ?? null,
+          e.idempotency?.requestSha256 ?? null,
+        ],
+      )
+      .catch(duplicateKey(e.createdBy, e.idempotency));
     const f = e.filters;
     // The newest matching inspections first (index on model, version, created_at); the class and label lookups run
     // only for the rows kept.
@@ -195,14 +211,36 @@ export class ExperimentStore {
       split: AbSplit;
       createdBy: string;
       reason: string;
+      idempotency?: ExperimentIdempotency;
     },
   ): Promise<ExperimentRow> {
-    const { rows } = await tx.query<ExperimentDbRow>(
-      `INSERT INTO experiments (id, kind, split, model_name, candidate_version, total, created_by, reason)
-       VALUES ($1::uuid, 'ab', $2::jsonb, $3, $4, 0, $5, $6) RETURNING ${COLUMNS}`,
-      [e.id, JSON.stringify(e.split), e.model, e.candidateVersion, e.createdBy, e.reason],
-    );
+    const { rows } = await tx
+      .query<ExperimentDbRow>(
+        `INSERT INTO experiments (id, kind, split, model_name, candidate_version, total, created_by, reason,
+           idempotency_key, request_sha256)
+         VALUES ($1::uuid, 'ab', $2::jsonb, $3, $4, 0, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+        [
+          e.id,
+          JSON.stringify(e.split),
+          e.model,
+          e.candidateVersion,
+          e.createdBy,
+          e.reason,
+          e.idempotency?.key ?? null,
+          e.idempotency?.requestSha256 ?? null,
+        ],
+      )
+      .catch(duplicateKey(e.createdBy, e.idempotency));
     return toRow(firstRow(rows));
+  }
+
+  /** The experiment the requester started under an Idempotency-Key, if any. */
+  async underKey(createdBy: string, key: string): Promise<ExperimentRow | undefined> {
+    const { rows } = await this.db.query<ExperimentDbRow>(
+      `SELECT ${COLUMNS} FROM experiments WHERE created_by = $1 AND idempotency_key = $2`,
+      [createdBy, key],
+    );
+    return rows[0] && toRow(rows[0]);
   }
 
   /** Running A/B experiments (at most one per model), for the router. */
@@ -389,6 +427,17 @@ function toRow(r: ExperimentDbRow): ExperimentRow {
     error: r.error,
     runner: r.runner,
     leaseUntil: r.lease_until,
+    requestSha256: r.request_sha256,
+  };
+}
+
+/** Turns the unique index's refusal of a reused Idempotency-Key into DuplicateIdempotencyKeyError. */
+function duplicateKey(createdBy: string, idempotency: ExperimentIdempotency | undefined) {
+  return (err: unknown): never => {
+    const e = err as { code?: unknown; constraint?: unknown };
+    if (idempotency && e.code === '23505' && e.constraint === 'experiments_idempotency_key')
+      throw new DuplicateIdempotencyKeyError(createdBy, idempotency.key, { cause: err });
+    throw err;
   };
 }
 

@@ -327,6 +327,42 @@ describe('experiments: a candidate version replayed on recorded inspections (rea
     expect((await fetch(`${api.url}/v1/experiments/nope`)).status).toBe(400);
   });
 
+  it('starts one experiment per Idempotency-Key: a resent start gets it back, another request 422', async () => {
+    for (let i = 0; i < 2; i++)
+      await recordInspection(`ok-key-${i}`, { version: '5', decision: 'pass', lot: 'L-key' });
+    const send = (lotId: string) =>
+      fetch(`${api.url}/v1/experiments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'ana-2026-11-27-1' },
+        body: JSON.stringify({
+          model: 'visual_ensemble',
+          candidateVersion: '6',
+          lotId,
+          reason: 'one replay',
+        }),
+      });
+    const first = await send('L-key');
+    expect(first.status).toBe(202);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const started = (await first.json()) as { experimentId: string; total: number };
+    expect(started.total).toBe(2);
+    const again = await send('L-key');
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual(started);
+    const other = await send('L-other');
+    expect(other.status).toBe(422);
+    expect(await other.json()).toMatchObject({
+      error: { code: 'idempotency_key_reused', details: { experimentId: started.experimentId } },
+    });
+    await finished(started.experimentId);
+    expect(callsOf(started.experimentId)).toHaveLength(2); // replayed once, not twice
+    const { rows } = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM experiments WHERE idempotency_key = 'ana-2026-11-27-1'`,
+    );
+    expect(rows[0]!.n).toBe(1);
+  });
+
   it('cancels a running experiment, here or from another gateway, keeping what it compared', async () => {
     for (let i = 0; i < 6; i++)
       await recordInspection(`ok-cancel-${i}`, { version: '5', decision: 'pass', lot: 'L-x' });

@@ -389,6 +389,7 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
         'Replay a candidate version on recorded inspections and compare it with their decisions; with `split`, ' +
         'an A/B experiment: live requests that name no version are split by station or lot until it is stopped',
       roles: ['mlops'],
+      parameters: [idempotencyKey('experiment', 'the experiment started for the first one')],
       body: [
         {
           contentType: 'application/json',
@@ -418,10 +419,12 @@ const OPERATIONS: Record<string, Record<string, Operation>> = {
         },
       ],
       responses: {
-        '202': '{experimentId, total}',
+        '202':
+          '{experimentId, total} (`Idempotent-Replayed: true`: started for an earlier request with the same key)',
         ...errors,
         '404': 'unknown model or version',
         '409': 'the model already has a running A/B experiment',
+        '422': '`idempotency_key_reused`: the key was first used for another experiment',
       },
     },
     get: {
