@@ -1,5 +1,5 @@
 /** The `experiments` and `experiment_items` tables, and the selection of recorded inspections to replay. */
-import { DuplicateIdempotencyKeyError } from '../domain/errors';
+import { onKeyTaken } from '../records/duplicate-key';
 import type { Decision } from '../postprocess/decision-types';
 import { firstRow, type Queryable } from '../records/db';
 import { latestLabelOf, topClassOf } from '../records/labelled-sql';
@@ -162,7 +162,7 @@ export class ExperimentStore {
           e.idempotency?.requestSha256 ?? null,
         ],
       )
-      .catch(duplicateKey(e.createdBy, e.idempotency));
+      .catch(onKeyTaken('experiments_idempotency_key', e.createdBy, e.idempotency?.key));
     const f = e.filters;
     // The newest matching inspections first (index on model, version, created_at); the class and label lookups run
     // only for the rows kept.
@@ -230,7 +230,7 @@ export class ExperimentStore {
           e.idempotency?.requestSha256 ?? null,
         ],
       )
-      .catch(duplicateKey(e.createdBy, e.idempotency));
+      .catch(onKeyTaken('experiments_idempotency_key', e.createdBy, e.idempotency?.key));
     return toRow(firstRow(rows));
   }
 
@@ -428,16 +428,6 @@ function toRow(r: ExperimentDbRow): ExperimentRow {
     runner: r.runner,
     leaseUntil: r.lease_until,
     requestSha256: r.request_sha256,
-  };
-}
-
-/** Turns the unique index's refusal of a reused Idempotency-Key into DuplicateIdempotencyKeyError. */
-function duplicateKey(createdBy: string, idempotency: ExperimentIdempotency | undefined) {
-  return (err: unknown): never => {
-    const e = err as { code?: unknown; constraint?: unknown };
-    if (idempotency && e.code === '23505' && e.constraint === 'experiments_idempotency_key')
-      throw new DuplicateIdempotencyKeyError(createdBy, idempotency.key, { cause: err });
-    throw err;
   };
 }
 

@@ -4,7 +4,7 @@
  * (inside the recorder) the audit chain lock, so cancel and item transactions never deadlock each other.
  */
 import type { Decision, DefectReport } from '../postprocess/decision-types';
-import { DuplicateIdempotencyKeyError } from '../domain/errors';
+import { onKeyTaken } from '../records/duplicate-key';
 import { firstRow, type Queryable } from '../records/db';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -140,12 +140,7 @@ export class JobStore {
           job.idempotency?.requestSha256 ?? null,
         ],
       )
-      .catch((err: unknown) => {
-        const e = err as { code?: unknown; constraint?: unknown };
-        if (key !== undefined && e.code === '23505' && e.constraint === 'jobs_idempotency_key')
-          throw new DuplicateIdempotencyKeyError(job.createdBy, key, { cause: err });
-        throw err;
-      });
+      .catch(onKeyTaken('jobs_idempotency_key', job.createdBy, key));
     // One statement for all items: unnest keeps 10 000 items to one round trip.
     await tx.query(
       `INSERT INTO inspection_items (job_id, item_index, source, object_key)

@@ -1,5 +1,5 @@
 /** Human labels for inspections (ground truth for accuracy monitoring). Append-only. */
-import { DuplicateIdempotencyKeyError } from '../domain/errors';
+import { onKeyTaken } from './duplicate-key';
 import type { Queryable } from './db';
 import type { Actor } from './audit-types';
 import { isUuid } from './uuid';
@@ -54,16 +54,7 @@ export class PostgresFeedbackStore implements FeedbackStore {
          VALUES ($1::uuid, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
         [f.inspectionId, f.label, f.actor.name, f.actor.role, f.reason, f.idempotencyKey ?? null],
       )
-      .catch((err: unknown) => {
-        const e = err as { code?: unknown; constraint?: unknown };
-        if (
-          f.idempotencyKey !== undefined &&
-          e.code === '23505' &&
-          e.constraint === 'feedback_idempotency_key'
-        )
-          throw new DuplicateIdempotencyKeyError(f.actor.name, f.idempotencyKey, { cause: err });
-        throw err;
-      });
+      .catch(onKeyTaken('feedback_idempotency_key', f.actor.name, f.idempotencyKey));
     const row = rows[0];
     if (!row) throw new Error('INSERT … RETURNING returned no row');
     return toRecord(row);

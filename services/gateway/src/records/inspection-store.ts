@@ -1,7 +1,7 @@
 /** The inspections table: one immutable row per recorded decision. */
 import type { Decision, DefectReport } from '../postprocess/decision-types';
 import type { PixelMoments } from '../drift/pixel-moments';
-import { DuplicateIdempotencyKeyError } from '../domain/errors';
+import { onKeyTaken } from './duplicate-key';
 import type { Queryable } from './db';
 import type { Actor } from './audit-types';
 import { isUuid } from './uuid';
@@ -130,11 +130,7 @@ export class PostgresInspectionStore implements InspectionStore {
           i.idempotencyKey ?? null,
         ],
       )
-      .catch((err: unknown) => {
-        if (i.idempotencyKey !== undefined && isIdempotencyConflict(err))
-          throw new DuplicateIdempotencyKeyError(i.actor.name, i.idempotencyKey, { cause: err });
-        throw err;
-      });
+      .catch(onKeyTaken('inspections_idempotency_key', i.actor.name, i.idempotencyKey));
     const row = rows[0];
     if (!row) throw new Error('INSERT … RETURNING returned no row');
     return toRecord(row);
@@ -156,11 +152,6 @@ export class PostgresInspectionStore implements InspectionStore {
     );
     return rows[0] && toRecord(rows[0]);
   }
-}
-
-function isIdempotencyConflict(err: unknown): boolean {
-  const e = err as { code?: unknown; constraint?: unknown };
-  return e.code === '23505' && e.constraint === 'inspections_idempotency_key';
 }
 
 function toRecord(r: InspectionRow): InspectionRecord {
